@@ -107,7 +107,7 @@ class SimConfig:
             if not getattr(self, f) > 0: raise ValueError(f"SimConfig.{f} must be positive, got {getattr(self, f)}")
 
 # %% ../nbs/02_simulator.ipynb #45c2a002
-_USER_FIELDS = ('cell', 'slot', 'mobile', 'rate', 'xy', 'los_draw', 'shadow_z', 'o2i_db')
+_USER_FIELDS = ('cell', 'slot', 'mobile', 'level', 'rate', 'xy', 'los_draw', 'shadow_z', 'o2i_db')
 
 class Simulator:
     "Multi-cell network-slicing simulator; see `step`, `copy`, `add_slice`."
@@ -123,7 +123,7 @@ class Simulator:
         self.backlog = np.zeros((self.n_cells, 0))
         self.cell_util = np.full(self.layout.n_all_cells, 0.5)
         self.users = {k: np.zeros((0,) + s) for k, s in
-                      [('cell', ()), ('slot', ()), ('mobile', ()), ('rate', ()), ('xy', (2,)), ('o2i_db', ()),
+                      [('cell', ()), ('slot', ()), ('mobile', ()), ('level', ()), ('rate', ()), ('xy', (2,)), ('o2i_db', ()),
                        ('los_draw', (len(self.layout.site_xy),)), ('shadow_z', (len(self.layout.site_xy),))]}
         for k in ('cell', 'slot'): self.users[k] = self.users[k].astype(int)
         self.users['mobile'] = self.users['mobile'].astype(bool)
@@ -146,7 +146,8 @@ def _mean_users(self: Simulator, t: int) -> np.ndarray:
 
 def _new_users(self: Simulator, cells: np.ndarray, slots: np.ndarray) -> dict:
     radio = drop_users(self.rng, cells, self.layout, self.cfg.radio)
-    return dict(cell=cells, slot=slots, mobile=self.rng.random(len(cells)) < self.cfg.mobile_fraction,
+    level = np.exp(self.rng.normal(-0.125, 0.5, len(cells)))  # log-normal, mean 1: light and heavy users
+    return dict(cell=cells, slot=slots, mobile=self.rng.random(len(cells)) < self.cfg.mobile_fraction, level=level,
                 rate=np.zeros(len(cells)), xy=radio.xy, los_draw=radio.los_draw, shadow_z=radio.shadow_z, o2i_db=radio.o2i_db)
 
 def _append_users(self: Simulator, new: dict):
@@ -156,9 +157,9 @@ def _keep_users(self: Simulator, keep: np.ndarray):
     self.users = {k: v[keep] for k, v in self.users.items()}
 
 def _draw_rates(self: Simulator):
-    "Offered rate of every user for the coming step: the service mean times a Gamma(2) fluctuation."
+    "Offered rate of every user for the coming step: service mean x the user's own level x a Gamma(10) fluctuation."
     mean = np.array([s.user_rate for s in self.services])[self.users['slot']]
-    self.users['rate'] = mean * self.rng.gamma(2., 0.5, len(mean))
+    self.users['rate'] = mean * self.users['level'] * self.rng.gamma(10., 0.1, len(mean))
 
 def _update_radio(self: Simulator):
     self._rx_dbm = UserRadio(self.users['xy'], self.users['los_draw'], self.users['shadow_z'],
@@ -306,7 +307,7 @@ def add_users(self: Simulator, cell: int, slot: int, n: int):
     "Add `n` users to (`cell`, `slot`) now (a what-if: a sudden crowd), with offered rates drawn for this step."
     if not self.active[cell, slot]: raise ValueError(f"cell {cell} does not serve slot {slot}")
     new = self._new_users(np.full(n, cell), np.full(n, slot))
-    new['rate'] = self.services[slot].user_rate * self.rng.gamma(2., 0.5, n)
+    new['rate'] = self.services[slot].user_rate * new['level'] * self.rng.gamma(10., 0.1, n)
     self._append_users(new)
     self._update_radio()
 

@@ -22,7 +22,7 @@ class ServiceType:
     burst_kbit: float  # size of the burst whose transfer time is the delay KPI, kbit
     air_delay: float  # scheduling + HARQ latency floor, ms
     peak_users: float  # mean active users per cell at the busy hour of the traffic mask
-    session_min: float  # mean session (activity) duration, minutes
+    session_min: float  # mean time a user stays active in the cell (its 'active user' counter), minutes
 
     def __post_init__(self):
         for f in ('v_req', 'd_req', 'user_rate', 'burst_kbit', 'air_delay', 'peak_users', 'session_min'):
@@ -31,10 +31,10 @@ class ServiceType:
 
 # %% ../nbs/00_system_model.ipynb #2857ec24
 SERVICE_TYPES: dict[str, ServiceType] = {s.name: s for s in [
-    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10., peak_users=20., session_min=10.),
-    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10., peak_users=4., session_min=20.),
-    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2., peak_users=10., session_min=30.),
-    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=5.),
+    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10., peak_users=20., session_min=60.),
+    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10., peak_users=4., session_min=45.),
+    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2., peak_users=10., session_min=240.),
+    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=120.),
 ]}
 Q_MIN = 1e-3  # floor on q before the log, so an unserved slice gives a finite utility
 
