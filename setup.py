@@ -34,9 +34,10 @@ setuptools.setup(
         'Natural Language :: ' + cfg['language'].title(),
     ] + ['Programming Language :: Python :: '+o for o in py_versions[py_versions.index(min_python):]] + (['License :: ' + lic[1] ] if lic[1] else []),
     url = cfg['git_url'],
-    packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']),
+    packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']) + [cfg['lib_name'] + '.data'],
+    package_dir = {cfg['lib_name'] + '.data': 'data'},  # the shipped checkpoint in data/ installs as idla_nbdev/data/
     include_package_data = True,
-    package_data = {cfg['lib_name']: ['data/*']},
+    package_data = {cfg['lib_name'] + '.data': ['estimator.pt']},
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements },
     dependency_links = cfg.get('dep_links','').split(),

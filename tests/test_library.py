@@ -32,3 +32,20 @@ def test_console_script_prints_kpi_table():
     out = subprocess.run([sys.executable, '-c', 'from idla_nbdev.simulator import simulate_cli; simulate_cli()',
                           '--steps', '2', '--sites', '1'], capture_output=True, text=True, check=True).stdout
     assert 'embb' in out and 'throughput' in out
+
+MODULES = ['system_model', 'radio', 'simulator', 'dataset', 'estimator', 'solver', 'baselines', 'evaluation']
+
+@pytest.mark.parametrize('module', MODULES)
+def test_exported_functions_have_docstrings_and_type_hints(module):
+    import importlib, inspect
+    mod = importlib.import_module(f'idla_nbdev.{module}')
+    problems = []
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)) or obj.__module__ != mod.__name__: continue
+        if not inspect.getdoc(obj) or (inspect.isclass(obj) and inspect.getdoc(obj).startswith(f'{name}(')): problems.append(f'{name}: no docstring')
+        if inspect.isfunction(obj):
+            params = inspect.signature(obj).parameters.values()
+            untyped = [p.name for p in params if p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            if untyped: problems.append(f'{name}: parameters without type hints {untyped}')
+    assert not problems, problems

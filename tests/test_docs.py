@@ -1,0 +1,93 @@
+"""Build the offline docs site and check it in headless Chromium, as a reader would see it: every page loads
+without console errors, every exported function or class has its API entry with its docstring, and the
+notebooks' figures are visible images."""
+import functools, http.server, importlib, inspect, os, re, shutil, socket, subprocess, sys, threading
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+def chromium_path():
+    for p in (os.environ.get('CHROMIUM'), shutil.which('chromium'), shutil.which('chromium-browser'), shutil.which('google-chrome')):
+        if p and Path(p).exists(): return p
+
+def page_modules() -> dict:
+    "Page (notebook stem) -> exported module, from each notebook's default_exp."
+    out = {}
+    for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        m = re.search(r'#\|\s*default_exp\s+(\w+)', nb.read_text())
+        if m: out[nb.stem] = f'idla_nbdev.{m.group(1)}'
+    return out
+
+def api_symbols(module: str) -> list:
+    "Exported functions and classes defined in `module`, with the first line of their docstring."
+    mod = importlib.import_module(module)
+    syms = []
+    for name in getattr(mod, '__all__', []):
+        obj = getattr(mod, name)
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, '__module__', '') == module:
+            syms.append((name, (inspect.getdoc(obj) or '').splitlines()[0] if inspect.getdoc(obj) else ''))
+    return syms
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp('site')
+    subprocess.run([sys.executable, str(ROOT / 'tools' / 'build_docs.py'), '--out', str(out)], check=True, cwd=ROOT)
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', port), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield out, f'http://127.0.0.1:{port}'
+    httpd.shutdown()
+
+@pytest.fixture(scope='module')
+def browser():
+    exe = chromium_path()
+    if exe is None: pytest.skip("no Chromium found (install Debian's chromium, or set CHROMIUM): browser checks skipped")
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: pytest.skip("playwright is not installed: browser checks skipped")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+def test_site_has_a_page_per_notebook(site):
+    out, _ = site
+    pages = {p.stem for p in out.glob('*.html')}
+    missing = {nb.stem for nb in (ROOT / 'nbs').glob('*.ipynb')} - pages
+    assert not missing, f"notebooks without a page: {missing}"
+
+def test_every_page_loads_cleanly_and_documents_its_api(site, browser):
+    out, url = site
+    pages = sorted(p.name for p in out.glob('*.html') if p.stem not in ('404', 'search'))
+    problems, figures = [], 0
+    for name in pages:
+        page = browser.new_page()
+        errors = []
+        page.on('console', lambda m, e=errors: e.append(m.text) if m.type == 'error' else None)
+        page.on('pageerror', lambda exc, e=errors: e.append(str(exc)))
+        page.on('requestfailed', lambda r, e=errors: e.append(f"request failed: {r.url}"))
+        resp = page.goto(f'{url}/{name}', wait_until='load')
+        if resp is None or resp.status != 200: problems.append(f"{name}: HTTP {resp and resp.status}")
+        if errors: problems.append(f"{name}: console errors {errors[:3]}")
+        text = page.inner_text('body')
+        module = page_modules().get(Path(name).stem)
+        if module:
+            headings = {h.strip() for h in page.locator('h2, h3, h4').all_inner_texts()}
+            for sym, doc in api_symbols(module):
+                if not any(h == sym or h.startswith(sym) or h.endswith('.' + sym) for h in headings):
+                    problems.append(f"{name}: no API entry for {module}.{sym}")
+                elif not doc: problems.append(f"{name}: {sym} has no docstring")
+                elif doc.split('`')[0][:40] not in text:
+                    problems.append(f"{name}: docstring of {sym} not shown")
+        imgs = page.locator('img')
+        for i in range(imgs.count()):
+            ok = imgs.nth(i).evaluate('img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0')
+            if not ok: problems.append(f"{name}: image {i} not visible")
+            figures += ok
+        page.close()
+    print(f"checked {len(pages)} pages and {figures} figures in Chromium")
+    assert not problems, '\n'.join(problems)
+    assert figures >= 8, f"expected the notebooks' figures, found {figures}"
