@@ -16,7 +16,8 @@ from .dataset import H_DEFAULT, history_columns, load_samples
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'obs_columns', 'transform_obs', 'EstimatorConfig', 'QoSEstimator', 'split_samples', 'to_tensors',
-           'TrainConfig', 'mae', 'train_estimator', 'save_estimator', 'default_checkpoint', 'load_estimator']
+           'TrainConfig', 'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator',
+           'default_checkpoint', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #da8cb6b9
 def obs_columns(H: int = H_DEFAULT) -> list[str]:
@@ -125,11 +126,26 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
 # %% ../nbs/04_estimator.ipynb #7fc107d2
 CHECKPOINT_FORMAT = 'idla-estimator-v1'
 
+def estimator_state(model: QoSEstimator, metrics: dict | None = None) -> dict:
+    "A plain dict of tensors, numbers and strings describing `model` (what a checkpoint holds)."
+    cfg = asdict(model.cfg); cfg['hidden'] = list(cfg['hidden'])
+    return {'format': CHECKPOINT_FORMAT, 'config': cfg, 'state_dict': model.state_dict(), 'metrics': metrics or {}}
+
+def estimator_from_state(ck: dict, source: str = 'checkpoint') -> QoSEstimator:
+    "Rebuild a `QoSEstimator` from `estimator_state`, with clear errors for another format or a mismatch."
+    if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
+        raise ValueError(f"{source} is not an {CHECKPOINT_FORMAT} checkpoint")
+    cfg = ck['config']
+    model = QoSEstimator(EstimatorConfig(H=cfg['H'], hidden=tuple(cfg['hidden'])))
+    try: model.load_state_dict(ck['state_dict'])
+    except RuntimeError as e: raise ValueError(f"{source} does not match its declared architecture: {e}") from e
+    model.metrics = ck.get('metrics', {})
+    return model.eval()
+
 def save_estimator(model: QoSEstimator, path: str | Path, metrics: dict | None = None) -> Path:
     "Save weights, normalisation, architecture and metrics to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    cfg = asdict(model.cfg); cfg['hidden'] = list(cfg['hidden'])
-    torch.save({'format': CHECKPOINT_FORMAT, 'config': cfg, 'state_dict': model.state_dict(), 'metrics': metrics or {}}, path)
+    torch.save(estimator_state(model, metrics), path)
     return path
 
 def default_checkpoint() -> Path:
@@ -145,11 +161,4 @@ def load_estimator(path: str | Path | None = None) -> QoSEstimator:
     if not path.exists(): raise FileNotFoundError(f"checkpoint {path} does not exist")
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"checkpoint {path} is corrupt or not a torch file: {e}") from e
-    if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
-        raise ValueError(f"checkpoint {path} is not an {CHECKPOINT_FORMAT} checkpoint")
-    cfg = ck['config']
-    model = QoSEstimator(EstimatorConfig(H=cfg['H'], hidden=tuple(cfg['hidden'])))
-    try: model.load_state_dict(ck['state_dict'])
-    except RuntimeError as e: raise ValueError(f"checkpoint {path} does not match its declared architecture: {e}") from e
-    model.metrics = ck.get('metrics', {})
-    return model.eval()
+    return estimator_from_state(ck, f"checkpoint {path}")
