@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / '_screenshots'  # what the reader sees, page by page (ignored by git)
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
@@ -62,9 +63,10 @@ def test_site_has_a_page_per_notebook(site):
 def test_every_page_loads_cleanly_and_documents_its_api(site, browser):
     out, url = site
     pages = sorted(p.name for p in out.glob('*.html') if p.stem not in ('404', 'search'))
+    SHOTS.mkdir(exist_ok=True)
     problems, figures = [], 0
     for name in pages:
-        page = browser.new_page()
+        page = browser.new_page(viewport={'width': 1200, 'height': 1400})
         errors = []
         page.on('console', lambda m, e=errors: e.append(m.text) if m.type == 'error' else None)
         page.on('pageerror', lambda exc, e=errors: e.append(str(exc)))
@@ -87,6 +89,7 @@ def test_every_page_loads_cleanly_and_documents_its_api(site, browser):
             ok = imgs.nth(i).evaluate('img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0')
             if not ok: problems.append(f"{name}: image {i} not visible")
             figures += ok
+        page.screenshot(path=str(SHOTS / f'{Path(name).stem}.png'))
         page.close()
     print(f"checked {len(pages)} pages and {figures} figures in Chromium")
     assert not problems, '\n'.join(problems)

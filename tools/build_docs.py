@@ -5,7 +5,7 @@ Where Quarto is installed, `nbdev_docs` builds the same pages with nbdev's own t
 Usage: python tools/build_docs.py [--out _site]"""
 import argparse, json, re, shutil, subprocess, sys
 from pathlib import Path
-import nbformat
+import nbformat, yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,9 +15,8 @@ def process_notebooks() -> Path:
     return Path(proc_nbs(path=str(ROOT / 'nbs'), n_workers=0, force=True))
 
 def title_of(nb) -> str:
-    for c in nb.cells:  # nbdev turns the notebook's '# Title' into front matter
-        m = re.search(r'^title:\s*["\']?(.+?)["\']?\s*$', c.source, re.M) if c.cell_type == 'raw' else None
-        if m: return m.group(1)
+    "The notebook's first '# Title' (nbdev moves it into the front matter, which `prepare_pages` reads first)."
+    for c in nb.cells:
         m = re.match(r'#\s+(.+)', c.source) if c.cell_type == 'markdown' else None
         if m: return m.group(1).strip()
     return 'Untitled'
@@ -46,8 +45,8 @@ def prepare_pages(proc: Path, docs: Path) -> list:
         title, desc = title_of(nb), ''
         for c in nb.cells:
             if c.cell_type == 'raw' and c.source.startswith('---'):
-                m = re.search(r'^description:\s*"?(.+?)"?\s*$', c.source, re.M)
-                desc = m.group(1) if m else ''
+                front = yaml.safe_load(c.source.strip().strip('-')) or {}
+                title, desc = front.get('title', title), front.get('description', '')
         nb.cells = [quarto_to_mkdocs(c) for c in nb.cells if not (c.cell_type == 'raw' and c.source.startswith('---'))]
         head = f'# {title}\n\n' + (f'> {desc}\n' if desc else '')
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(head))
@@ -55,7 +54,18 @@ def prepare_pages(proc: Path, docs: Path) -> list:
         nbformat.write(nb, docs / src.name)
         nav.append({title if src.stem != 'index' else 'Home': src.name})
     (docs / 'extra.css').write_text((ROOT / 'nbs' / 'styles.css').read_text())
+    add_mathjax(docs)
     return nav
+
+MATHJAX_CONFIG = """window.MathJax = {tex2jax: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},
+                 'HTML-CSS': {availableFonts: ['STIX-Web'], preferredFont: 'STIX-Web', webFont: 'STIX-Web', imageFont: null},
+                 showMathMenu: false};  // the packaged copy has the STIX-Web fonts only"""
+
+def add_mathjax(docs: Path):
+    "Serve MathJax from the site itself (the copy the jupyter-server-mathjax package ships), so formulas render offline."
+    import jupyter_server_mathjax
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / 'static', docs / 'mathjax')
+    (docs / 'mathjax-config.js').write_text(MATHJAX_CONFIG)
 
 def build(out: Path = ROOT / '_site') -> Path:
     proc = process_notebooks()
@@ -63,6 +73,7 @@ def build(out: Path = ROOT / '_site') -> Path:
     nav = prepare_pages(proc, work / 'docs')
     cfg = dict(site_name='idla-nbdev', docs_dir='docs', site_dir=str(out.resolve()), nav=nav, use_directory_urls=False,
                theme={'name': 'readthedocs', 'highlightjs': False}, extra_css=['extra.css'],  # nothing from a CDN: the site works offline
+               extra_javascript=['mathjax-config.js', 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full'],
                plugins=[{'mkdocs-jupyter': {'execute': False, 'include_source': True, 'ignore_h1_titles': True,
                                             'include_requirejs': False, 'remove_tag_config': {'remove_input_tags': ['remove_input']}}}],
                markdown_extensions=['tables'])
