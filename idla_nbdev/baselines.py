@@ -121,7 +121,7 @@ class SACPolicy(Policy):
         from stable_baselines3.common.logger import configure
         super().__init__()
         self.n_slots = sim.n_slots
-        self.prb_mbps = sim.cfg.radio.bandwidth_hz * (1 - sim.cfg.radio.overhead) / 1e6
+        self.prb_mbps = sim.cfg.radio.mbps_per_se
         env = SlicingEnv(SimConfig(n_sites=1, slices=tuple(s.name for s in sim.services)))
         kw = dict(learning_rate=1e-3, buffer_size=50_000, batch_size=256, gamma=0.5, learning_starts=0,
                   policy_kwargs=dict(net_arch=[128, 128]), seed=seed, device='cpu') | sac_kwargs

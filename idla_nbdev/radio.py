@@ -41,6 +41,11 @@ class RadioConfig:
     def bandwidth_hz(self) -> float: return self.n_prb * self.prb_khz * 1e3
 
     @property
+    def mbps_per_se(self) -> float:
+        "Cell throughput (Mbit/s) per bit/s/Hz of spectral efficiency, over all PRBs, after overhead."
+        return self.bandwidth_hz * (1 - self.overhead) / 1e6
+
+    @property
     def noise_dbm(self) -> float:
         "Thermal noise over the band plus the UE noise figure."
         return -174 + 10 * np.log10(self.bandwidth_hz) + self.ue_nf_db

@@ -219,13 +219,13 @@ def serve(self: Simulator, shares) -> dict:
     rate, cell = self.users['rate'], self.users['cell']
     users = self._per_slot(None)
     offered = self._per_slot(rate)
-    prb_mbps = self.cfg.radio.bandwidth_hz * (1 - self.cfg.radio.overhead) / 1e6
+    prb_mbps = self.cfg.radio.mbps_per_se
     util = self.cell_util.copy()
     for _ in range(max(self.cfg.fp_iters, 1)):
         sinr = sinr_db(self._rx_dbm, cell, util, self.cfg.radio.noise_dbm)
         cqi = sinr_to_cqi(sinr)
         se = cqi_efficiency(cqi)
-        cell_se = np.bincount(cell, se, self.n_cells) / np.maximum(np.bincount(cell, minlength=self.n_cells), 1)
+        cell_se = self._cell_mean(se)
         cell_se = np.where(cell_se > 0, cell_se, cqi_efficiency(7))
         inv_se = self._per_slot(rate / se)
         full_cap = prb_mbps * np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
@@ -235,7 +235,7 @@ def serve(self: Simulator, shares) -> dict:
         util[:self.n_cells] = prb.sum(1)
         util[self.n_cells:] = prb.sum(1).mean()
     n = np.maximum(users, 1)
-    mean_cqi = np.where(users > 0, self._per_slot(cqi) / n, self._per_slot_cell_mean(cqi))
+    mean_cqi = np.where(users > 0, self._per_slot(cqi) / n, self._cell_mean(cqi)[:, None])
     q = qos_satisfaction(v, d, np.array([s.v_req for s in st]), np.array([s.d_req for s in st]))
     empty = users == 0  # no sample for O&M to report, and nobody unsatisfied
     v, d, q = np.where(empty, np.nan, v), np.where(empty, np.nan, d), np.where(empty, 1., q)
@@ -243,10 +243,10 @@ def serve(self: Simulator, shares) -> dict:
                 q=q, backlog=backlog, cell_util=util, user_sinr=sinr)
 
 @patch
-def _per_slot_cell_mean(self: Simulator, values) -> np.ndarray:
+def _cell_mean(self: Simulator, values) -> np.ndarray:
+    "Mean of per-user `values` over each cell's users (0 for a cell without users)."
     cell = self.users['cell']
-    m = np.bincount(cell, values, self.n_cells) / np.maximum(np.bincount(cell, minlength=self.n_cells), 1)
-    return np.repeat(m[:, None], self.n_slots, 1)
+    return np.bincount(cell, values, self.n_cells) / np.maximum(np.bincount(cell, minlength=self.n_cells), 1)
 
 # %% ../nbs/02_simulator.ipynb #cf8276b8
 @patch
@@ -357,8 +357,7 @@ class SlicingEnv(gym.Env):
         self.sim = None
 
     def _obs(self, kpis):
-        prb_mbps = self.config.radio.bandwidth_hz * (1 - self.config.radio.overhead) / 1e6
-        return np.clip(cell_observation(kpis, self.cell, self.n_slots, prb_mbps), -5, 5)
+        return np.clip(cell_observation(kpis, self.cell, self.n_slots, self.config.radio.mbps_per_se), -5, 5)
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
