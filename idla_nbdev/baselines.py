@@ -157,16 +157,15 @@ class SACPolicy(Policy):
 
 # %% ../nbs/06_baselines.ipynb #0060bb64
 def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFrame | None = None, progress: bool = False,
-               label: str | None = None) -> pd.DataFrame:
-    "Run `policy` on `sim` for `n_steps`, feeding it the growing KPI log; returns this run's KPIs with a `scheme` column."
+               label: str | None = None, keep_steps: int = 8) -> pd.DataFrame:
+    "Run `policy` on `sim` for `n_steps`, feeding it the recent KPI log; returns this run's KPIs with a `scheme` column."
     from tqdm.auto import tqdm
-    logs = [] if history is None else [history]
-    new = []
+    recent, new = history, []
     for _ in tqdm(range(n_steps), disable=not progress, desc=label or policy.name):
-        hist = pd.concat(logs, ignore_index=True) if len(logs) > 1 else (logs[0] if logs else None)
-        k = sim.step(policy(sim, hist))
+        k = sim.step(policy(sim, recent))
         policy.observe(k)
-        logs = [pd.concat(logs + [k], ignore_index=True).query(f'step >= {sim.t - 8}')]  # keep the recent log only
+        recent = k if recent is None else pd.concat([recent, k], ignore_index=True)
+        recent = recent[recent.step >= sim.t - keep_steps]  # policies look back at most `keep_steps`
         new.append(k)
     return pd.concat(new, ignore_index=True).assign(scheme=label or policy.name)
 
