@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from .dataset import H_DEFAULT, history_columns, load_samples
+from .dataset import H_DEFAULT, history_columns
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'obs_columns', 'transform_obs', 'EstimatorConfig', 'QoSEstimator', 'split_samples', 'to_tensors',

@@ -5,14 +5,14 @@
 # %% ../nbs/07_evaluation.ipynb #33765912
 from __future__ import annotations
 import json, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, Param
-from .system_model import utility
+from .system_model import utility, service_type
 from .simulator import Simulator, SimConfig
-from .dataset import make_samples, augment
+from .dataset import make_samples, augment, H_DEFAULT
 from .estimator import train_estimator, load_estimator, split_samples, mae, TrainConfig
 from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy
 
@@ -34,6 +34,11 @@ class ExperimentConfig:
     load_scale: float = 1.3  # busier than the default so that decisions matter
     seed: int = 0
 
+    def __post_init__(self):
+        for name in (*self.slices, self.new_slice): service_type(name)
+        if self.estimator not in ('train', 'shipped'): raise ValueError(f"estimator must be 'train' or 'shipped', got {self.estimator!r}")
+        if self.estimator == 'train' and self.steps <= H_DEFAULT: raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
+
     @classmethod
     def from_json(cls, path) -> 'ExperimentConfig':
         "Read a config from a JSON file of field values (unknown fields are an error)."
@@ -43,7 +48,7 @@ class ExperimentConfig:
         if 'slices' in d: d['slices'] = tuple(d['slices'])
         return cls(**d)
 
-# %% ../nbs/07_evaluation.ipynb #66c43705
+# %% ../nbs/07_evaluation.ipynb #63ea82d8
 def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -> dict:
     "Run T1-T3 for Traffic, IDLA, Oracle and SAC; returns the KPIs of every scheme and phase and the estimator's scores."
     cfg = cfg or ExperimentConfig()
@@ -68,9 +73,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -
         sp = split_samples(samples, test_cells=[], val_cells=range(n_cells - max(n_cells // 7, 1), n_cells), unseen=())
         est, hist = train_estimator(sp['train'], sp['val'], tcfg=TrainConfig(seed=cfg.seed))
         info.update(estimator='trained on T1', samples=len(samples), val_mae=mae(est, sp['val']), epochs=len(hist))
-    elif cfg.estimator == 'shipped':
-        est = load_estimator(); info.update(estimator='shipped', **est.metrics)
-    else: raise ValueError(f"estimator must be 'train' or 'shipped', got {cfg.estimator!r}")
+    else: est = load_estimator(); info.update(estimator='shipped', **est.metrics)
     for label, policy in [('IDLA', IDLAPolicy(est)), ('Oracle', OraclePolicy(est))]:
         s = sim.copy()
         h = phase(s, policy, 'T2', label, t1)
@@ -145,10 +148,8 @@ def experiment_cli(
     "Run the online experiment (T1 collect, T2 optimise, T3 new slice) and write tables and figures."
     import matplotlib; matplotlib.use('Agg')
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
-    cfg.seed = seed
-    if sites is not None: cfg.n_sites = sites
-    if steps is not None: cfg.steps = steps
-    if estimator is not None: cfg.estimator = estimator
+    overrides = dict(seed=seed, n_sites=sites, steps=steps, estimator=estimator)
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})  # re-validated
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     res = run_experiment(cfg)

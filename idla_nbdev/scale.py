@@ -4,14 +4,13 @@
 
 # %% ../nbs/08_scale.ipynb #0139ef73
 from __future__ import annotations
-import os, resource, threading, time
+import threading, time
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import torch
 from typing import Callable
 from .system_model import Q_MIN
-from .solver import Cells, SolveResult, check_cells, idla_solve, log_utility, project_simplex, grid_dp_solve
+from .solver import Cells, SolveResult, check_cells, idla_solve, log_utility, project_simplex
 from .estimator import QoSEstimator, estimator_state, estimator_from_state
 
 # %% auto #0

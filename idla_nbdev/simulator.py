@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_simulator.ipynb #7496ba29
 from __future__ import annotations
-import copy, time
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np

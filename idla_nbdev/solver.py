@@ -5,7 +5,7 @@
 # %% ../nbs/05_solver.ipynb #ff465aea
 from __future__ import annotations
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 import numpy.typing as npt
 import numpy as np
