@@ -11,13 +11,13 @@ from typing import Callable
 import pandas as pd
 import torch
 from .system_model import check_partition, utility
-from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax
+from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS
 from .solver import idla_solve, SolverConfig, check_cells, log_utility, Cells
 
 # %% auto #0
 __all__ = ['Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'simplex_grid', 'oracle_solve',
-           'OraclePolicy', 'SACPolicy', 'run_policy', 'true_utility', 'replay_optimum']
+           'OraclePolicy', 'cell_utilities', 'SACPolicy', 'run_policy', 'true_utility', 'replay_optimum']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
 class Policy:
@@ -113,6 +113,10 @@ class OraclePolicy(Policy):
         return oracle_solve(self.f, obs, mask, self.step)
 
 # %% ../nbs/06_baselines.ipynb #fb2a65f0
+def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
+    "Per-cell `sum log q` of one step's KPI table, `(n_cells,)` (0 for a cell without rows)."
+    return kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(n_cells), fill_value=0.).values
+
 class SACPolicy(Policy):
     "Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions."
     name = 'DRL (SAC)'
@@ -131,14 +135,15 @@ class SACPolicy(Policy):
         self.rng = np.random.default_rng(seed)
         self.pending = None
 
-    def _obs(self, sim, history):
-        last = history[history.step == sim.t - 1] if history is not None and len(history) else None
-        if last is None or last.empty: return np.zeros((sim.n_cells, self.n_slots * 8), np.float32)
-        return np.stack([cell_observation(last, c, self.n_slots, self.prb_mbps) for c in range(sim.n_cells)]).clip(-5, 5)
+    def _obs(self, kpis: pd.DataFrame | None, n_cells: int) -> np.ndarray:
+        "Every cell's observation from one step's KPIs (zeros before the first step)."
+        if kpis is None or kpis.empty: return np.zeros((n_cells, self.n_slots * len(OBS_FEATURES)), np.float32)
+        return np.stack([cell_observation(kpis, c, self.n_slots, self.prb_mbps) for c in range(n_cells)])
 
     def decide(self, sim, history):
         if sim.n_slots != self.n_slots: raise ValueError(f"this agent was trained for {self.n_slots} slots, the network now has {sim.n_slots}: train a new one")
-        obs = self._obs(sim, history)
+        last = history[history.step == sim.t - 1] if history is not None else None
+        obs = self._obs(last, sim.n_cells)
         if self.steps < self.learning_starts: a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
         else: a, _ = self.model.predict(obs, deterministic=False)
         self.pending = (obs, a, sim)
@@ -146,8 +151,7 @@ class SACPolicy(Policy):
 
     def observe(self, kpis):
         obs, a, sim = self.pending
-        next_obs = np.stack([cell_observation(kpis, c, self.n_slots, self.prb_mbps) for c in range(sim.n_cells)]).clip(-5, 5)
-        reward = kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(sim.n_cells)).values
+        next_obs, reward = self._obs(kpis, sim.n_cells), cell_utilities(kpis, sim.n_cells)
         for c in range(sim.n_cells):
             self.model.replay_buffer.add(obs[c:c + 1], next_obs[c:c + 1], a[c:c + 1], reward[c:c + 1], np.array([False]), [{}])
         self.steps += 1
@@ -173,7 +177,7 @@ def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFra
 def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
     "Per-cell simulated `sum log q` of the current step under `shares` (on a copy: `sim` does not move)."
     k = sim.copy().step(shares)
-    return k.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(sim.n_cells)).values
+    return cell_utilities(k, sim.n_cells)
 
 def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, rounds: int = 2):
     "Best-response search over the simplex grid of every cell, by counterfactual replay; returns (shares, per-cell utility)."

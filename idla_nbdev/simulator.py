@@ -328,7 +328,7 @@ def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progr
 OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']
 
 def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, prb_mbps: float) -> np.ndarray:
-    "Per-slot features (`OBS_FEATURES`) of `cell` from one step's KPIs, flattened to `n_slots * 8` float32."
+    "Per-slot features (`OBS_FEATURES`) of `cell` from one step's KPIs, flattened to `n_slots * 8` float32 in [-5, 5]."
     obs = np.zeros((n_slots, len(OBS_FEATURES)), np.float32)
     k = kpis[kpis.cell == cell]
     s = k.slot.values
@@ -338,7 +338,7 @@ def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, prb_mbps: floa
     obs[s, 4] = k.cqi / 15
     obs[s, 5] = np.minimum(k.offered / (prb_mbps * cqi_efficiency(np.round(k.cqi).astype(int))), 5)
     obs[s, 6], obs[s, 7] = k.share, k.q
-    return obs.ravel()
+    return obs.ravel().clip(-5, 5)  # the bounds of `SlicingEnv.observation_space`
 
 def masked_softmax(a: np.ndarray, active: np.ndarray, temperature: float = 3.) -> np.ndarray:
     "Shares from an action in [-1, 1]^K: softmax of `temperature * a` over the active slots."
@@ -357,7 +357,7 @@ class SlicingEnv(gym.Env):
         self.sim = None
 
     def _obs(self, kpis):
-        return np.clip(cell_observation(kpis, self.cell, self.n_slots, self.config.radio.mbps_per_se), -5, 5)
+        return cell_observation(kpis, self.cell, self.n_slots, self.config.radio.mbps_per_se)
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
