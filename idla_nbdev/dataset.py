@@ -12,8 +12,9 @@ from .system_model import check_nonneg, qos_satisfaction
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
 
 # %% auto #0
-__all__ = ['H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'collect_kpis', 'history_columns', 'make_samples',
-           'augment', 'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples', 'load_samples', 'build_dataset']
+__all__ = ['SPREAD_COLUMNS', 'H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis',
+           'history_columns', 'make_samples', 'augment', 'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples',
+           'load_samples', 'build_dataset']
 
 # %% ../nbs/03_data.ipynb #7a1eb1d6
 def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: float = 3.) -> np.ndarray:
@@ -25,11 +26,35 @@ def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: floa
         x[c, act] = rng.dirichlet(concentration * len(act) * base[c, act] + 0.3)
     return x
 
-def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: int = 0, progress: bool = True) -> pd.DataFrame:
-    "Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`)."
+SPREAD_COLUMNS = ['q_median', 'q_floor']
+
+def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed: int = 0) -> dict:
+    "Median and mean absolute deviation (`SPREAD_COLUMNS`) of q `(cells, slots)` in the step after `before` (served, not advanced) under `shares`, over `draws` redraws of the random events in between."
+    qs = []
+    for r in range(draws):
+        sim = before.copy()
+        sim.rng = np.random.default_rng([seed, r])
+        sim.advance()
+        qs.append(sim.serve(shares)['q'])
+    qs = np.stack(qs)
+    median = np.median(qs, 0)
+    return dict(q_median=median, q_floor=np.abs(qs - median).mean(0))
+
+def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: int = 0, floor_draws: int = 0,
+                 progress: bool = True) -> pd.DataFrame:
+    "Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if `floor_draws`)."
     sim, rng = Simulator(cfg), np.random.default_rng(seed)
-    return pd.concat([sim.step(explore_shares(sim, rng, concentration)) for _ in tqdm(range(n_steps), disable=not progress, desc='collect')],
-                     ignore_index=True)
+    logs, before = [], None
+    for _ in tqdm(range(n_steps), disable=not progress, desc='collect'):
+        x = explore_shares(sim, rng, concentration)
+        spread = outcome_spread(before, x, floor_draws, seed=sim.t) if before is not None else None
+        k = sim.step(x, advance=False)
+        if floor_draws:
+            for col in SPREAD_COLUMNS: k[col] = spread[col][k.cell, k.slot] if spread else np.nan
+            before = sim.copy()
+        sim.advance()
+        logs.append(k)
+    return pd.concat(logs, ignore_index=True)
 
 # %% ../nbs/03_data.ipynb #ea086c25
 H_DEFAULT = 4
@@ -44,7 +69,8 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -
     "Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps per slice."
     k = kpis.sort_values(['cell', 'slot', 'step']).reset_index(drop=True)
     g = k.groupby(['cell', 'slot'], sort=False)
-    out = k[['step', 'cell', 'slot', 'service', 'v_req', 'd_req', 'throughput', 'delay', 'prb_util', 'share', 'q']].copy()
+    out = k[['step', 'cell', 'slot', 'service', 'v_req', 'd_req', 'throughput', 'delay', 'prb_util', 'share', 'q']
+            + [c for c in SPREAD_COLUMNS if c in k]].copy()
     out.insert(4, 'x', k[x_col])
     complete = np.ones(len(k), bool)
     for h in range(1, H + 1):
@@ -73,7 +99,9 @@ def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copie
             b = sat.copy()
             b['x'], b['aug'] = rng.uniform(b.x, 1.), 2
             parts.append(b)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out.loc[out.aug > 0, [c for c in SPREAD_COLUMNS if c in out]] = np.nan  # measured for collected samples only
+    return out
 
 # %% ../nbs/03_data.ipynb #98346c37
 NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'v_req', 'd_req', 'q']
@@ -135,7 +163,7 @@ def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     return df
 
 # %% ../nbs/03_data.ipynb #1d9f59d9
-def build_dataset(days: int = 4, seed: int = 0, H: int = H_DEFAULT, progress: bool = True) -> pd.DataFrame:
-    "Collect `days` of KPIs on the default network with the exploring policy and return augmented samples."
-    kpis = collect_kpis(SimConfig(seed=seed), days * 96, seed=seed, progress=progress)
+def build_dataset(days: int = 10, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 12, progress: bool = True) -> pd.DataFrame:
+    "Collect `days` of KPIs on the default network with the exploring policy (and the per-sample error floor) and return augmented samples."
+    kpis = collect_kpis(SimConfig(seed=seed), days * 96, seed=seed, floor_draws=floor_draws, progress=progress)
     return augment(make_samples(kpis, H), seed=seed)

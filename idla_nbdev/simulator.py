@@ -250,8 +250,8 @@ def _cell_mean(self: Simulator, values) -> np.ndarray:
 
 # %% ../nbs/02_simulator.ipynb #cf8276b8
 @patch
-def _advance(self: Simulator):
-    "Move time on by one step: departures, mobility, arrivals, offered rates."
+def advance(self: Simulator):
+    "Move time on by one step: departures, mobility, arrivals, offered rates (all drawn from `self.rng`)."
     rng, cfg = self.rng, self.cfg
     session = np.array([s.session_min for s in self.services]) * 60
     self._keep_users(rng.random(len(self.users['slot'])) >= 1 - np.exp(-self.dt_s / session[self.users['slot']]))
@@ -273,12 +273,12 @@ def _advance(self: Simulator):
     self._update_radio()
 
 @patch
-def step(self: Simulator, shares) -> pd.DataFrame:
-    "Serve the current step under `shares` `(cells, slots)`, advance time and return the step's KPIs, one row per active (cell, slice)."
+def step(self: Simulator, shares, advance: bool = True) -> pd.DataFrame:
+    "Serve the current step under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the step's KPIs, one row per active (cell, slice)."
     r = self.serve(shares)
     self.backlog, self.cell_util = r['backlog'], r['cell_util']
     kpis = self.kpi_frame(r)
-    self._advance()
+    if advance: self.advance()
     return kpis
 
 # %% ../nbs/02_simulator.ipynb #28d6c2da
