@@ -156,7 +156,7 @@ def main():
     est = load_estimator()
     for p in est.parameters(): p.requires_grad_(False)
     data = Path(__file__).resolve().parent.parent / 'data' / 'samples.parquet'
-    pool = torch.tensor(load_samples(data).query('aug == 0')[obs_columns()].values, dtype=torch.float32)
+    pool = torch.tensor(load_samples(data).query('aug == 0')[obs_columns(est.cfg.H)].values, dtype=torch.float32)
     for dev in ['cpu'] + (['cuda'] if torch.cuda.is_available() else []):
         for chunk in ([2_000] if dev == 'cpu' else [20_000, 100_000]):
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in benchmark(est, pool, chunk=chunk, device=dev).items()}, flush=True)
