@@ -48,6 +48,8 @@ class QoSEstimator(nn.Module):
 
     def features(self, obs: torch.Tensor) -> torch.Tensor:
         "Standardised observation features."
+        if obs.shape[-1] != len(self.mean):
+            raise ValueError(f"this estimator reads {len(self.mean)} observation features ({', '.join(obs_columns(self.cfg.H))}), got {obs.shape[-1]}")
         return (transform_obs(obs, self.cfg.H) - self.mean) / self.std
 
     def forward(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
