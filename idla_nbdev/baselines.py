@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
-from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS
+from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity, cqi_capacity
 from .solver import idla_solve, SolverConfig, check_cells, log_utility, Cells
 
 # %% auto #0
@@ -46,12 +46,13 @@ class ExplorePolicy(Policy):
 
 # %% ../nbs/06_baselines.ipynb #aae18958
 def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT):
-    "Estimator observations `(cells, slots, 2+3H)` and the active mask, from the KPI log of the steps before `sim.t`."
+    "Estimator observations `(cells, slots, 2+4H)` and the active mask, from the KPI log of the steps before `sim.t`."
     n, S = sim.n_cells, sim.n_slots
     lags = {k: np.full((H, n, S), np.nan) for k in HISTORY_KPIS}
     cell_cqi = np.full(n, 9.)
     if history is not None and len(history):
         recent = history[history.step >= sim.t - H]
+        recent = recent.assign(capacity=slice_capacity(recent, sim.cfg.radio))
         for h in range(1, H + 1):
             k = recent[recent.step == sim.t - h]
             for kpi in HISTORY_KPIS: lags[kpi][h - 1, k.cell.values, k.slot.values] = k[kpi].values
@@ -61,7 +62,10 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
         a = lags[kpi]
         for h in range(1, H): a[h] = np.where(np.isnan(a[h]), a[h - 1], a[h])  # repeat the oldest known value
         for h in range(H - 2, -1, -1): a[h] = np.where(np.isnan(a[h]), a[h + 1], a[h])
-        lags[kpi] = np.where(np.isnan(a), cell_cqi[None, :, None] if kpi == 'cqi' else 0., a)
+        if kpi == 'cqi': unknown = cell_cqi[None, :, None]
+        elif kpi == 'capacity': unknown = cqi_capacity(lags['cqi'], sim.cfg.radio)  # CQI lags are complete by now
+        else: unknown = 0.
+        lags[kpi] = np.where(np.isnan(a), unknown, a)
     req = np.array([[s.v_req, s.d_req] for s in sim.services])
     obs = np.concatenate([np.broadcast_to(req[None], (n, S, 2))] + [lags[k].transpose(1, 2, 0) for k in HISTORY_KPIS], -1)
     return torch.tensor(obs, dtype=torch.float32), torch.tensor(sim.active)

@@ -21,11 +21,11 @@ __all__ = ['CHECKPOINT_FORMAT', 'obs_columns', 'transform_obs', 'EstimatorConfig
 
 # %% ../nbs/04_estimator.ipynb #da8cb6b9
 def obs_columns(H: int) -> list[str]:
-    "Observation features, in model order: requirements, then users, CQI and traffic history."
+    "Observation features, in model order: requirements, then users, CQI, traffic and capacity history."
     return ['v_req', 'd_req'] + history_columns(H)
 
 def transform_obs(obs: torch.Tensor, H: int) -> torch.Tensor:
-    "Raw observations `(..., 2+3H)` to the scale the network sees (before standardisation)."
+    "Raw observations `(..., 2+4H)` to the scale the network sees (before standardisation)."
     return torch.cat([obs[..., :2].clamp(min=1e-6).log10(), obs[..., 2:2 + H].log1p(), obs[..., 2 + H:2 + 2 * H] / 15,
                       obs[..., 2 + 2 * H:].log1p()], -1)
 
@@ -40,7 +40,7 @@ class QoSEstimator(nn.Module):
     def __init__(self, cfg: EstimatorConfig | None = None):
         super().__init__()
         self.cfg = cfg = cfg or EstimatorConfig()
-        n_obs = 2 + 3 * cfg.H
+        n_obs = len(obs_columns(cfg.H))
         layers, d = [], 1 + n_obs
         for h in cfg.hidden: layers += [nn.Linear(d, h), nn.ReLU()]; d = h
         self.net = nn.Sequential(*layers, nn.Linear(d, 1))
@@ -126,7 +126,7 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
     return model, pd.DataFrame(history)
 
 # %% ../nbs/04_estimator.ipynb #7fc107d2
-CHECKPOINT_FORMAT = 'idla-estimator-v1'
+CHECKPOINT_FORMAT = 'idla-estimator-v2'  # v2: capacity history among the inputs
 
 def estimator_state(model: QoSEstimator, metrics: dict | None = None) -> dict:
     "A plain dict of tensors, numbers and strings describing `model` (what a checkpoint holds)."
