@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
-from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity, cqi_capacity
+from .radio import cqi_capacity
+from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
 from .solver import idla_solve, SolverConfig, check_cells, log_utility, Cells
 
 # %% auto #0
@@ -129,7 +130,7 @@ class SACPolicy(Policy):
         from stable_baselines3.common.logger import configure
         super().__init__()
         self.n_slots = sim.n_slots
-        self.prb_mbps = sim.cfg.radio.mbps_per_se
+        self.radio = sim.cfg.radio
         env = SlicingEnv(SimConfig(n_sites=1, slices=tuple(s.name for s in sim.services)))
         kw = dict(learning_rate=1e-3, buffer_size=50_000, batch_size=256, gamma=0.5, learning_starts=0,
                   policy_kwargs=dict(net_arch=[128, 128]), seed=seed, device='cpu') | sac_kwargs
@@ -142,7 +143,7 @@ class SACPolicy(Policy):
     def _obs(self, kpis: pd.DataFrame | None, n_cells: int) -> np.ndarray:
         "Every cell's observation from one step's KPIs (zeros before the first step)."
         if kpis is None or kpis.empty: return np.zeros((n_cells, self.n_slots * len(OBS_FEATURES)), np.float32)
-        return np.stack([cell_observation(kpis, c, self.n_slots, self.prb_mbps) for c in range(n_cells)])
+        return np.stack([cell_observation(kpis, c, self.n_slots, self.radio) for c in range(n_cells)])
 
     def decide(self, sim, history):
         if sim.n_slots != self.n_slots: raise ValueError(f"this agent was trained for {self.n_slots} slots, the network now has {sim.n_slots}: train a new one")

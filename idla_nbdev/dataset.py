@@ -6,16 +6,15 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from tqdm.auto import tqdm
 from .system_model import check_nonneg, qos_satisfaction
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
-from .radio import RadioConfig, cqi_efficiency
+from .radio import RadioConfig, cqi_capacity
 
 # %% auto #0
 __all__ = ['SPREAD_COLUMNS', 'H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis',
-           'history_columns', 'cqi_capacity', 'slice_capacity', 'make_samples', 'augment', 'validate_kpis', 'load_kpis',
+           'history_columns', 'slice_capacity', 'make_samples', 'augment', 'validate_kpis', 'load_kpis',
            'sample_columns', 'save_samples', 'load_samples', 'build_dataset']
 
 # %% ../nbs/03_data.ipynb #7a1eb1d6
@@ -66,10 +65,6 @@ HISTORY_KPIS = ('users', 'cqi', 'offered', 'capacity')
 def history_columns(H: int = H_DEFAULT) -> list[str]:
     "Names of the history features: users, CQI, offered traffic and capacity, each lag 1 (t-1) to H."
     return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
-
-def cqi_capacity(cqi: npt.ArrayLike, radio: RadioConfig | None = None) -> np.ndarray:
-    "Mbit/s of the whole cell at the spectral efficiency of (rounded) CQI `cqi`."
-    return (radio or RadioConfig()).mbps_per_se * cqi_efficiency(np.clip(np.round(np.asarray(cqi, dtype=float)), 0, 15).astype(int))
 
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
     "Mbit/s each KPI row's slice would carry with the whole cell: offered traffic / PRB utilisation, or `cqi_capacity` where it used no PRB."

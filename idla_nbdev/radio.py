@@ -12,7 +12,7 @@ import pandas as pd
 # %% auto #0
 __all__ = ['SECTOR_AZIMUTHS', 'CQI_TABLE', 'RadioConfig', 'Layout', 'hex_layout', 'los_probability', 'pathloss_db',
            'shadow_sigma_db', 'o2i_loss_db', 'antenna_gain_db', 'rx_power_dbm', 'sinr_db', 'UserRadio', 'drop_users',
-           'sinr_to_cqi', 'cqi_efficiency', 'geometry_drop']
+           'sinr_to_cqi', 'cqi_efficiency', 'cqi_capacity', 'geometry_drop']
 
 # %% ../nbs/01_radio.ipynb #9ce696e8
 @dataclass
@@ -218,6 +218,10 @@ def sinr_to_cqi(sinr: npt.ArrayLike) -> np.ndarray:
 def cqi_efficiency(cqi: npt.ArrayLike) -> np.ndarray:
     "Spectral efficiency (bit/s/Hz) of `cqi`, with CQI 0 served at the CQI-1 format."
     return CQI_TABLE.efficiency.values[np.clip(np.asarray(cqi), 1, 15) - 1]
+
+def cqi_capacity(cqi: npt.ArrayLike, cfg: RadioConfig | None = None) -> np.ndarray:
+    "Mbit/s the whole cell carries at the spectral efficiency of (a mean, rounded) CQI `cqi`."
+    return (cfg or RadioConfig()).mbps_per_se * cqi_efficiency(np.round(np.asarray(cqi, dtype=float)).astype(int))
 
 # %% ../nbs/01_radio.ipynb #86982a20
 def geometry_drop(layout: Layout, cfg: RadioConfig, users_per_cell: int = 60, load: float = 1., seed: int = 0) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from fastcore.script import call_parse, Param
 from tqdm.auto import tqdm
 from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, \
     qos_satisfaction, utility, proportional_shares
-from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, sinr_db, sinr_to_cqi, cqi_efficiency
+from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, sinr_db, sinr_to_cqi, cqi_efficiency, cqi_capacity
 
 # %% auto #0
 __all__ = ['D_MAX', 'KPI_COLUMNS', 'OBS_FEATURES', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig',
@@ -327,7 +327,7 @@ def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progr
 # %% ../nbs/02_simulator.ipynb #6641709d
 OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']
 
-def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, prb_mbps: float) -> np.ndarray:
+def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, radio: RadioConfig) -> np.ndarray:
     "Per-slot features (`OBS_FEATURES`) of `cell` from one step's KPIs, flattened to `n_slots * 8` float32 in [-5, 5]."
     obs = np.zeros((n_slots, len(OBS_FEATURES)), np.float32)
     k = kpis[kpis.cell == cell]
@@ -336,7 +336,7 @@ def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, prb_mbps: floa
     obs[s, 1], obs[s, 2] = np.log10(k.v_req), np.log10(k.d_req) - 2
     obs[s, 3] = np.log10(1 + k.users)
     obs[s, 4] = k.cqi / 15
-    obs[s, 5] = np.minimum(k.offered / (prb_mbps * cqi_efficiency(np.round(k.cqi).astype(int))), 5)
+    obs[s, 5] = np.minimum(k.offered / cqi_capacity(k.cqi, radio), 5)
     obs[s, 6], obs[s, 7] = k.share, k.q
     return obs.ravel().clip(-5, 5)  # the bounds of `SlicingEnv.observation_space`
 
@@ -357,7 +357,7 @@ class SlicingEnv(gym.Env):
         self.sim = None
 
     def _obs(self, kpis):
-        return cell_observation(kpis, self.cell, self.n_slots, self.config.radio.mbps_per_se)
+        return cell_observation(kpis, self.cell, self.n_slots, self.config.radio)
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
