@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_baselines.ipynb #4856ad9e
 from __future__ import annotations
-import itertools, time
+import time
 import numpy as np
 import numpy.typing as npt
 from typing import Callable
@@ -14,17 +14,20 @@ from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
 from .radio import cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import idla_solve, SolverConfig, check_cells, log_utility, Cells
+from .solver import fast_solve, oracle_solve
+from .estimator import obs_layout
 
 # %% auto #0
-__all__ = ['Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'simplex_grid', 'oracle_solve',
-           'OraclePolicy', 'cell_utilities', 'SACPolicy', 'run_policy', 'true_utility', 'replay_optimum']
+__all__ = ['Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy', 'cell_utilities', 'SACPolicy',
+           'run_policy', 'true_utility', 'replay_optimum']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
 class Policy:
     "Base class: `policy(sim, history) -> shares (cells, slots)`; `observe(kpis)` after each step."
     name = 'policy'
-    def __init__(self): self.decision_times = []
+    def __init__(self):
+        self.decision_times = []
+        self.scored = False  # set while the run is scored: a learning policy then acts without exploring
     def decide(self, sim: Simulator, history: pd.DataFrame) -> np.ndarray: raise NotImplementedError
     def __call__(self, sim: Simulator, history: pd.DataFrame) -> np.ndarray:
         t0 = time.perf_counter()
@@ -67,55 +70,34 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
         elif kpi == 'capacity': unknown = cqi_capacity(lags['cqi'], sim.cfg.radio)  # CQI lags are complete by now
         else: unknown = 0.
         lags[kpi] = np.where(np.isnan(a), unknown, a)
-    req = np.array([[s.v_req, s.d_req] for s in sim.services])
-    obs = np.concatenate([np.broadcast_to(req[None], (n, S, 2))] + [lags[k].transpose(1, 2, 0) for k in HISTORY_KPIS], -1)
+    at = obs_layout(H)
+    obs = np.zeros((n, S, 2 + len(HISTORY_KPIS) * H))
+    obs[..., at['requirements']] = [[s.v_req, s.d_req] for s in sim.services]
+    for kpi in HISTORY_KPIS: obs[..., at[kpi]] = lags[kpi].transpose(1, 2, 0)
     return torch.tensor(obs, dtype=torch.float32), torch.tensor(sim.active)
 
 # %% ../nbs/06_baselines.ipynb #dbdc6f72
 class IDLAPolicy(Policy):
-    "IDLA: the estimator's predicted q maximised per cell by the batched Lagrangian solver, warm-started."
+    "IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract), warm-started."
     name = 'IDLA'
-    def __init__(self, estimator, cfg: SolverConfig | None = None):
-        super().__init__(); self.f, self.cfg, self.prev = estimator, cfg or SolverConfig(), None
+    def __init__(self, estimator, solver: Callable = fast_solve, **solver_options):
+        super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
     def decide(self, sim, history):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
         x0 = mask / mask.sum(1, keepdim=True)
         if self.prev is not None and self.prev.shape == tuple(mask.shape):
             x0 = torch.where(mask & (torch.tensor(self.prev) > 0), torch.tensor(self.prev, dtype=torch.float32), x0)
-        self.prev = idla_solve(self.f, obs, mask, x_prev=x0, cfg=self.cfg).x
+        self.prev = self.solver(self.f, obs, mask, x0, **self.options).x
         return self.prev
 
 # %% ../nbs/06_baselines.ipynb #a28bb1ac
-def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
-    "All partitions of 1 into `n` non-negative multiples of `step`: `(points, n)`."
-    units = int(round(1 / step))
-    pts = [np.diff([-1, *c, units + n - 1]) - 1 for c in itertools.combinations(range(units + n - 1), n - 1)]  # stars and bars
-    return np.array(pts, dtype=float) / units
-
-def oracle_solve(f: Callable, obs: Cells, mask: Cells, step: float = 0.05, q_min: float = 1e-3) -> np.ndarray:
-    "Best grid partition per cell by brute force (cells grouped by their slice count)."
-    obs, mask, _ = check_cells(obs, mask)
-    x = np.zeros(mask.shape)
-    counts = mask.sum(1)
-    with torch.no_grad():
-        for k in counts.unique().tolist():
-            cells = (counts == k).nonzero()[:, 0]
-            grid = torch.tensor(simplex_grid(k, step), dtype=obs.dtype)  # (P, k)
-            order = mask[cells].float().sort(dim=1, descending=True, stable=True).indices[:, :k]  # the active slots of each cell
-            o = obs[cells[:, None], order]  # (c, k, F)
-            vals = log_utility(f, grid[None].expand(len(cells), -1, -1), o[:, None].expand(-1, len(grid), -1, -1),
-                               torch.ones(len(cells), len(grid), k, dtype=torch.bool), q_min)
-            best = grid[vals.argmax(1)]
-            x[cells[:, None].numpy(), order.numpy()] = best.numpy()
-    return x
-
 class OraclePolicy(Policy):
-    "The Oracle: brute force over the simplex grid on the same estimator."
+    "The Oracle: brute force over the simplex grid on the same estimator (`oracle_solve` of notebook 05)."
     name = 'Oracle'
     def __init__(self, estimator, step: float = 0.05): super().__init__(); self.f, self.step = estimator, step
     def decide(self, sim, history):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
-        return oracle_solve(self.f, obs, mask, self.step)
+        return oracle_solve(self.f, obs, mask, step=self.step).x
 
 # %% ../nbs/06_baselines.ipynb #fb2a65f0
 def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
@@ -123,7 +105,7 @@ def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
     return kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(n_cells), fill_value=0.).values
 
 class SACPolicy(Policy):
-    "Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions."
+    "Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions while `scored`."
     name = 'DRL (SAC)'
     def __init__(self, sim: Simulator, gradient_steps: int = 8, learning_starts: int = 4, seed: int = 0, **sac_kwargs):
         from stable_baselines3 import SAC
@@ -150,7 +132,7 @@ class SACPolicy(Policy):
         last = history[history.step == sim.t - 1] if history is not None else None
         obs = self._obs(last, sim.n_cells)
         if self.steps < self.learning_starts: a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
-        else: a, _ = self.model.predict(obs, deterministic=False)
+        else: a, _ = self.model.predict(obs, deterministic=self.scored)  # exploring only while not scored
         self.pending = (obs, a, sim)
         return np.stack([masked_softmax(a[c], sim.active[c]) for c in range(sim.n_cells)])
 

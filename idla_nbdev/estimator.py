@@ -12,22 +12,27 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from .dataset import history_columns
+from .dataset import history_columns, HISTORY_KPIS
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'obs_columns', 'transform_obs', 'EstimatorConfig', 'QoSEstimator', 'split_samples', 'to_tensors',
-           'TrainConfig', 'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator',
-           'default_checkpoint', 'load_estimator']
+__all__ = ['CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs', 'EstimatorConfig', 'QoSEstimator', 'split_samples',
+           'to_tensors', 'TrainConfig', 'mae', 'train_estimator', 'estimator_state', 'estimator_from_state',
+           'save_estimator', 'default_checkpoint', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #da8cb6b9
 def obs_columns(H: int) -> list[str]:
     "Observation features, in model order: requirements, then users, CQI, traffic and capacity history."
     return ['v_req', 'd_req'] + history_columns(H)
 
+def obs_layout(H: int) -> dict[str, slice]:
+    "Where each feature group sits in an observation row of `obs_columns(H)`: `requirements`, then each history KPI's H lags."
+    return {'requirements': slice(0, 2)} | {k: slice(2 + i * H, 2 + (i + 1) * H) for i, k in enumerate(HISTORY_KPIS)}
+
 def transform_obs(obs: torch.Tensor, H: int) -> torch.Tensor:
-    "Raw observations `(..., 2+4H)` to the scale the network sees (before standardisation)."
-    return torch.cat([obs[..., :2].clamp(min=1e-6).log10(), obs[..., 2:2 + H].log1p(), obs[..., 2 + H:2 + 2 * H] / 15,
-                      obs[..., 2 + 2 * H:].log1p()], -1)
+    "Raw observations `(..., 2+4H)` to the scale the network sees (before standardisation): log requirements, log1p counts and rates, CQI / 15."
+    at = obs_layout(H)
+    return torch.cat([obs[..., at['requirements']].clamp(min=1e-6).log10()]
+                     + [obs[..., at[k]] / 15 if k == 'cqi' else obs[..., at[k]].log1p() for k in HISTORY_KPIS], -1)
 
 @dataclass
 class EstimatorConfig:

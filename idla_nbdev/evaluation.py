@@ -55,7 +55,13 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -
     sim_cfg = SimConfig(n_sites=cfg.n_sites, slices=cfg.slices, start_step=cfg.start_step, load_scale=cfg.load_scale, seed=cfg.seed)
     runs, info = [], {}
     def phase(sim, policy, name, label, history=None):
-        k = run_policy(sim, policy, cfg.steps, history=history, progress=progress, label=f'{label} {name}')
+        "The first half of a phase lets a learning policy explore; the second (converged) half is scored."
+        parts = []
+        for scored, n in [(False, cfg.steps // 2), (True, cfg.steps - cfg.steps // 2)]:
+            policy.scored = scored
+            parts.append(run_policy(sim, policy, n, history=history, progress=progress, label=f'{label} {name}'))
+            history = parts[-1] if history is None else pd.concat([history, parts[-1]], ignore_index=True)
+        k = pd.concat(parts, ignore_index=True)
         runs.append(k.assign(phase=name, scheme=label, decision_s=np.repeat(policy.decision_times[-cfg.steps:], len(k) // cfg.steps)))
         return k
 
