@@ -27,6 +27,7 @@ dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 
 setuptools.setup(
     name = cfg['repo'],
+    **setup_cfg,  # version, description, keywords, author, author_email
     license = lic[0],
     classifiers = [
         'Development Status :: ' + statuses[int(cfg['status'])],

@@ -14,7 +14,7 @@ from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
 from .radio import cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import fast_solve, oracle_solve
+from .solver import fast_solve, oracle_solve, simplex_grid
 from .estimator import obs_layout
 
 # %% auto #0

@@ -49,3 +49,10 @@ def test_exported_functions_have_docstrings_and_type_hints(module):
             untyped = [p.name for p in params if p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
             if untyped: problems.append(f'{name}: parameters without type hints {untyped}')
     assert not problems, problems
+
+def test_scale_benchmark_cli_helps_and_rejects_bad_sizes_in_one_line():
+    run = lambda *a: subprocess.run([sys.executable, '-c', 'from idla_nbdev.scale import main; main()', *a], capture_output=True, text=True)
+    h = run('--help')
+    assert h.returncode == 0 and 'usage:' in h.stdout and '--neighbours' in h.stdout
+    bad = run('--cells', '0')
+    assert bad.returncode == 1 and bad.stderr.strip() == 'error: --cells and --chunk must be positive and --busiest in (0, 1]'

@@ -1,13 +1,14 @@
 """Write README.md from nbs/index.ipynb without Quarto (`nbdev_readme` does the same where Quarto is installed).
+Links to notebooks are rewritten to `nbs/NAME.ipynb`, so they resolve from the repository root.
 
 Markdown cells are copied; code cells lose their `#|` directives (cells marked `#| hide` are dropped) and keep
 their stored outputs: text, HTML tables and PNG figures (saved next to README.md in README_files/)."""
-import base64, sys
+import base64, re, sys
 from pathlib import Path
 import nbformat
 
 def cell_markdown(cell, img_dir: Path, idx: int) -> str:
-    if cell.cell_type == 'markdown': return cell.source
+    if cell.cell_type == 'markdown': return re.sub(r'\]\((\w+\.ipynb)\)', r'](nbs/\1)', cell.source)  # notebook links from the repository root
     lines = cell.source.splitlines()
     if any(l.strip() in ('#| hide', '#|hide') for l in lines): return ''
     parts = [f"```python\n{chr(10).join(l for l in lines if not l.startswith('#|'))}\n```"]
