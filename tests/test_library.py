@@ -51,7 +51,9 @@ def test_exported_functions_have_docstrings_and_type_hints(module):
     assert not problems, problems
 
 def test_scale_benchmark_cli_helps_and_rejects_bad_sizes_in_one_line():
-    run = lambda *a: subprocess.run([sys.executable, '-c', 'from idla_nbdev.scale import main; main()', *a], capture_output=True, text=True)
+    from pathlib import Path
+    script = Path(sys.executable).parent / 'idla-scale-benchmark'  # the console script as installed (`python -c` would skip its parser)
+    run = lambda *a: subprocess.run([str(script), *a], capture_output=True, text=True, timeout=120)
     h = run('--help')
     assert h.returncode == 0 and 'usage:' in h.stdout and '--neighbours' in h.stdout
     bad = run('--cells', '0')
