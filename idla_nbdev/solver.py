@@ -442,11 +442,12 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     flat = lambda t: t[:, None].expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
     x, m, o = starts.reshape(n * k, S), flat(mask), flat(obs)
     x, (g, d), iters, conv = _trust_region_newton(f, x, o, m, 1 / grid, K, tol, q_min)
-    for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again
-        busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # cells where Newton stalled short of a KKT point
-        x[busy] = _local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min)
-        x, (g, d), more, conv = _trust_region_newton(f, x, o, m, 0.2 / grid / 8, K, tol, q_min)
-        iters += more
+    for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
+        busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
+        if len(busy) == 0: break
+        xb = _local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min)
+        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], 0.2 / grid / 8, K, tol, q_min)
+        iters[busy] += more
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
     best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k  # then the most stationary
