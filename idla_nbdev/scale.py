@@ -101,7 +101,7 @@ def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk:
     gpu_mb = torch.cuda.max_memory_allocated() / 2 ** 20 if device != 'cpu' else 0.
     ref = grid_dp_solve(model.cpu(), obs[:sample], mask[:sample], G=1000)
     gap = ref.objective - log_utility(model, torch.as_tensor(r.x[:sample], dtype=torch.float64), obs[:sample].double(), mask[:sample]).numpy()
-    return dict(cells=len(obs), device=device, settings=', '.join(f'{k}={v}' for k, v in options.items()) or 'defaults', chunk=chunk,
+    return dict(cells=len(obs), device=device, solver=solver.__name__, settings=', '.join(f'{k}={v}' for k, v in options.items()) or 'defaults', chunk=chunk,
                 seconds=r.time, cells_per_s=len(obs) / r.time, rows_per_slice=counted.rows / int(mask.sum()), peak_mb=mem.peak_mb,
                 gpu_peak_mb=gpu_mb, busy=(ref.objective < -0.01).mean(), within_1e3_of_dp=(gap < 1e-3).mean())
 
