@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
-from .solver import Cells, SolveResult, check_cells, fast_solve, grid_dp_solve, log_utility, observation_pool, synthetic_cells
+from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, synthetic_cells
 from .estimator import QoSEstimator, estimator_state, estimator_from_state
 
 # %% auto #0

@@ -155,6 +155,13 @@ def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Ten
 # %% ../nbs/05_solver.ipynb #6bf783a9
 SLOPE_CAP = 1e6  # an infinite slope (e.g. q = x^p at x = 0) is read as this
 
+def _check_values(values: torch.Tensor, cell: torch.Tensor, slot: torch.Tensor):
+    "Raise naming the cell and slot of the first row of `values` (one row per active slice) where `f` returned NaN."
+    bad = torch.isnan(values).reshape(len(values), -1).any(-1)
+    if bad.any():
+        i = bad.nonzero()[0, 0]
+        raise ValueError(f"f returned NaN for cell {cell[i].item()}, slot {slot[i].item()}")
+
 @torch.enable_grad()  # slopes are needed even when the caller runs under no_grad
 def slice_values(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, q_min: float = Q_MIN,
                  slopes: bool = True, strict: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
@@ -162,10 +169,8 @@ def slice_values(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Te
     cell, slot = mask.nonzero(as_tuple=True)
     xa = x[cell, slot].detach().requires_grad_(slopes)
     ga = f(xa, obs[cell, slot]).clamp(q_min, 1).log()
-    if torch.isnan(ga).any():
-        i = torch.isnan(ga).nonzero()[0, 0]
-        if strict: raise ValueError(f"f returned NaN for cell {cell[i].item()}, slot {slot[i].item()} at share {xa[i].item():.4g}")
-        ga = torch.nan_to_num(ga, nan=float(np.log(q_min)))  # a trial point inside a solver: the worst value, so it is rejected
+    if strict: _check_values(ga, cell, slot)
+    ga = torch.nan_to_num(ga, nan=float(np.log(q_min)))  # a trial point inside a solver: the worst value, so it is rejected
     da = torch.autograd.grad(ga.sum(), xa, allow_unused=True)[0] if slopes and ga.requires_grad else None
     da = torch.zeros_like(ga) if da is None else torch.nan_to_num(da, nan=0., posinf=SLOPE_CAP, neginf=-SLOPE_CAP)  # NaN: 0 * inf at a clipped point
     g, d = (torch.zeros(x.shape, dtype=ga.dtype, device=x.device) for _ in range(2))
@@ -284,9 +289,7 @@ def _grid_values(f: Callable, obs: torch.Tensor, mask: torch.Tensor, G: int, q_m
     grid = torch.linspace(0, 1, G + 1, dtype=obs.dtype, device=obs.device)
     with torch.no_grad():
         va = f(grid.expand(len(cell), -1), obs[cell, slot][:, None].expand(-1, G + 1, -1)).clamp(q_min, 1).log()
-    if torch.isnan(va).any():
-        i = torch.isnan(va).any(-1).nonzero()[0, 0]
-        raise ValueError(f"f returned NaN for cell {cell[i].item()}, slot {slot[i].item()}")
+    _check_values(va, cell, slot)
     vals = torch.where(torch.arange(G + 1, device=obs.device) == 0, 0., -torch.inf).to(obs.dtype).repeat(*mask.shape, 1)
     vals[cell, slot] = va
     return vals
