@@ -15,7 +15,10 @@ __all__ = ['SERVICE_TYPES', 'Q_MIN', 'ServiceType', 'service_type', 'check_nonne
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
 class ServiceType:
-    "A slice's service type: its QoS requirements and the traffic its users offer."
+    """A slice's service type: its QoS requirements, the traffic its users offer and its daily load profile.
+
+    Traffic is a processor-sharing fluid: elastic flows (web, video over TCP) get a short bottleneck buffer
+    (`buffer_ms`: the sender slows down instead of queueing more), packet traffic (control, sensors) a longer one."""
     name: str
     v_req: float  # required average user throughput, Mbit/s
     d_req: float  # required delay, ms
@@ -24,18 +27,31 @@ class ServiceType:
     air_delay: float  # scheduling + HARQ latency floor, ms
     peak_users: float  # mean active users per cell at the busy hour of the traffic mask
     session_min: float  # mean time a user stays active in the cell (its 'active user' counter), minutes
+    buffer_ms: float = 500.  # longest a slice's queue holds traffic (at its capacity) before it is lost, ms
+    profile: tuple = (1.,) * 24  # relative load at 00:00, 01:00, ..., 23:00
 
     def __post_init__(self):
-        for f in ('v_req', 'd_req', 'user_rate', 'burst_kbit', 'air_delay', 'peak_users', 'session_min'):
+        for f in ('v_req', 'd_req', 'user_rate', 'burst_kbit', 'air_delay', 'peak_users', 'session_min', 'buffer_ms'):
             v = getattr(self, f)
             if not np.isfinite(v) or v <= 0: raise ValueError(f"ServiceType {self.name!r}: {f} must be a positive number, got {v}")
+        p = np.asarray(self.profile, dtype=float)
+        if p.shape != (24,) or not np.isfinite(p).all() or (p < 0).any() or p.max() <= 0:
+            raise ValueError(f"ServiceType {self.name!r}: profile must be 24 non-negative hourly loads, not all zero")
 
 # %% ../nbs/00_system_model.ipynb #d5416349
 SERVICE_TYPES: dict[str, ServiceType] = {s.name: s for s in [
-    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10., peak_users=20., session_min=60.),
-    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10., peak_users=4., session_min=45.),
-    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2., peak_users=10., session_min=240.),
-    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=120.),
+    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10., peak_users=20., session_min=60.,
+                buffer_ms=100., profile=(.45, .3, .2, .15, .12, .13, .2, .35, .5, .6, .65, .7, .75, .72, .7, .72, .75, .8, .85, .9,
+                                        .97, 1., .9, .7)),
+    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10., peak_users=4., session_min=45.,
+                buffer_ms=300., profile=(.5, .3, .18, .12, .1, .1, .12, .2, .3, .35, .4, .45, .5, .48, .45, .47, .5, .6, .7, .82,
+                                        .95, 1., .95, .75)),
+    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2., peak_users=10., session_min=240.,
+                buffer_ms=50., profile=(.2, .18, .17, .17, .18, .25, .45, .7, .9, 1., 1., .95, .9, .95, 1., .98, .9, .7, .5, .4,
+                                       .32, .28, .25, .22)),
+    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=120.,
+                buffer_ms=2000., profile=(.8, .95, 1., .9, .7, .6, .6, .62, .65, .65, .65, .66, .68, .66, .65, .65, .65, .66, .66,
+                                         .65, .64, .64, .66, .7)),
 ]}
 Q_MIN = 1e-3  # floor on q before the log, so an unserved slice gives a finite utility
 
