@@ -328,7 +328,7 @@ def geometry_drop(layout: Layout, cfg: RadioConfig, users_per_cell: int = 60, lo
     return pd.DataFrame({'cell': cells, 'x': users.xy[:, 0], 'y': users.xy[:, 1], 'distance': dist, 'indoor': users.d_in > 0,
                          'sinr_db': sinr, 'cqi': sinr_to_cqi(sinr)})
 
-# %% ../nbs/01_radio.ipynb #c3b67a5d
+# %% ../nbs/01_radio.ipynb #5cdd28d1
 CALIBRATION_REFERENCE = pd.DataFrame(  # TR 38.901 large-scale calibration, UMa 6 GHz (R1-165974), 5/50/95th percentiles
     {'coupling_loss_db': [-150.4, -120.3, -86.0], 'geometry_db': [-1.0, 8.6, 25.6]},
     index=pd.Index([5, 50, 95], name='percentile'))

@@ -15,31 +15,27 @@ import gymnasium as gym
 from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 from tqdm.auto import tqdm
-from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, \
+from .system_model import SERVICE_TYPES, Q_MIN, ServiceType, service_type, check_nonneg, check_partition, \
     qos_satisfaction, utility, proportional_shares
-from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, sinr_db, sinr_to_cqi, cqi_efficiency, cqi_capacity
+from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_power_dbm, sinr_db, sinr_to_cqi, \
+    cqi_efficiency, cqi_capacity
 
 # %% auto #0
 __all__ = ['D_MAX', 'KPI_COLUMNS', 'OBS_FEATURES', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig',
-           'Simulator', 'simulate', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'kpi_summary', 'simulate_cli']
+           'Simulator', 'a3_handover', 'simulate', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'kpi_summary',
+           'simulate_cli']
 
 # %% ../nbs/02_simulator.ipynb #622a1e04
-_HOURLY_PROFILE = {  # relative load at 00:00, 01:00, ..., 23:00
-    'embb': [.45, .3, .2, .15, .12, .13, .2, .35, .5, .6, .65, .7, .75, .72, .7, .72, .75, .8, .85, .9, .97, 1., .9, .7],
-    'video': [.5, .3, .18, .12, .1, .1, .12, .2, .3, .35, .4, .45, .5, .48, .45, .47, .5, .6, .7, .82, .95, 1., .95, .75],
-    'urllc': [.2, .18, .17, .17, .18, .25, .45, .7, .9, 1., 1., .95, .9, .95, 1., .98, .9, .7, .5, .4, .32, .28, .25, .22],
-    'mmtc': [.8, .95, 1., .9, .7, .6, .6, .62, .65, .65, .65, .66, .68, .66, .65, .65, .65, .66, .66, .65, .64, .64, .66, .7],
-}
-
-def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_per_day: int = 96, noise: float = 0.08, seed: int = 0) -> pd.DataFrame:
-    "Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type."
+def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_per_day: int = 96, noise: float = 0.08,
+                          seed: int = 0) -> pd.DataFrame:
+    "Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type, from each type's hourly profile."
     if steps_per_day < 1: raise ValueError(f"steps_per_day must be positive, got {steps_per_day}")
     rng = np.random.default_rng(seed)
     hours = np.arange(steps_per_day) * 24 / steps_per_day
     cols = {}
     for s in services:
-        service_type(s)
-        base = np.interp(hours, np.arange(25), _HOURLY_PROFILE[s] + _HOURLY_PROFILE[s][:1])
+        profile = list(service_type(s).profile)
+        base = np.interp(hours, np.arange(25), profile + profile[:1])
         smooth = np.convolve(rng.normal(0, noise, steps_per_day + 4), np.ones(5) / np.sqrt(5), 'valid')
         m = base * np.exp(smooth)
         cols[s] = m / m.max()
@@ -68,19 +64,27 @@ def load_traffic_mask(path: str | Path, services: Sequence[str] | None = None) -
 # %% ../nbs/02_simulator.ipynb #a677abe6
 D_MAX = 10_000.  # delay reported for a slice that gets no capacity at all, ms
 
-def slice_queue(offered: npt.ArrayLike, capacity: npt.ArrayLike, users: npt.ArrayLike, backlog: npt.ArrayLike, dt_s: float, burst_kbit: npt.ArrayLike, air_delay: npt.ArrayLike,
-                buffer_s: float = 10.) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    "One step of the per-slice PS queue: returns (user throughput Mbit/s, delay ms, used fraction of capacity, new backlog Mbit)."
+def slice_queue(offered: npt.ArrayLike, capacity: npt.ArrayLike, users: npt.ArrayLike, backlog: npt.ArrayLike, dt_s: float,
+                burst_kbit: npt.ArrayLike, air_delay: npt.ArrayLike, buffer_ms: npt.ArrayLike) -> dict:
+    """One sub-step of the per-slice processor-sharing queue (a fluid model), elementwise over slices.
+
+    Work $W = b_0 + \\lambda\\,\\Delta t$ (backlog plus offered Mbit) meets capacity $C$: served $\\min(W, C\\Delta t)$,
+    the rest waits up to `buffer_ms` of capacity and the excess is lost (elastic flows slow down instead of
+    sending it). Flow throughput $v = C\\max(1-u, 1/n)$ with load $u = W / (C\\Delta t)$ and $n$ users; delay =
+    air latency + burst transfer time $b/v$ + mean queueing time. Returns a dict of arrays: throughput (Mbit/s),
+    delay (ms, `D_MAX` only without capacity), carried (Mbit/s), used (fraction of capacity), backlog (Mbit)."""
     offered, capacity = check_nonneg(offered, 'offered traffic'), check_nonneg(capacity, 'capacity')
-    demand = offered + check_nonneg(backlog, 'backlog') / dt_s  # Mbit/s the slice must move this step
-    n = np.maximum(users, 1)
+    b0 = check_nonneg(backlog, 'backlog')
+    work = b0 + offered * dt_s
     with np.errstate(divide='ignore', invalid='ignore'):
-        u = np.where(demand > 0, demand / capacity, 0.)
-        served = np.minimum(demand, capacity)
-        new_backlog = np.minimum((demand - served) * dt_s, buffer_s * offered)
-        v = capacity * np.maximum(1 - u, 1 / n)
-        delay = np.where(v > 0, air_delay + burst_kbit / v + 1e3 * new_backlog / capacity, D_MAX)
-    return v, np.minimum(np.nan_to_num(delay, nan=D_MAX), D_MAX), np.minimum(u, 1.), new_backlog
+        served = np.minimum(work, capacity * dt_s)
+        b1 = np.minimum(work - served, capacity * np.asarray(buffer_ms) / 1e3)
+        u = np.where(capacity > 0, work / (capacity * dt_s), np.inf)
+        v = capacity * np.maximum(1 - u, 1 / np.maximum(users, 1))
+        delay = air_delay + burst_kbit / v + 1e3 * (b0 + b1) / 2 / capacity
+    delay = np.where(capacity > 0, np.minimum(delay, D_MAX), D_MAX)
+    return dict(throughput=np.where(capacity > 0, v, 0.), delay=delay, carried=served / dt_s,
+                used=np.where(capacity > 0, np.minimum(u, 1.), 0.), backlog=b1)
 
 # %% ../nbs/02_simulator.ipynb #166766a9
 @dataclass
@@ -89,34 +93,48 @@ class SimConfig:
     n_sites: int = 7  # three-sector sites (21 cells by default)
     slices: tuple = ('embb', 'video', 'urllc', 'mmtc')  # service type of each slice slot, in every cell
     radio: RadioConfig = field(default_factory=RadioConfig)
+    edge: str = 'auto'  # 'wrap' (wrap-around), 'guard' (interfering guard ring) or 'auto' (wrap for 1, 7, 19... sites)
     step_minutes: float = 15.  # O&M reporting period
+    substep_s: float = 60.  # users, traffic and queues evolve in sub-steps of this length within a period
     start_step: int = 0  # time of day of the first step, in steps (0 = midnight)
     traffic_mask: pd.DataFrame | None = None  # None: `generate_traffic_mask(seed=seed)`
     load_scale: float = 1.  # multiplies every slice's mean user count
     load_sigma: float = 0.3  # log-normal spread of the mean load between cells and slices
     mobile_fraction: float = 0.2  # users that move; the others stay put during their session
     speed_kmh: float = 3.
-    leg_m: float = 50.  # moving users walk straight legs of this length in random directions
+    leg_m: float = 50.  # mean length of a straight leg before a moving user turns
     shadow_decorr_m: float = 50.  # shadowing decorrelation distance (Gudmundson), TR 38.901 Table 7.5-6 UMa NLOS
-    fp_iters: int = 3  # fixed-point iterations between load and interference within a step
-    buffer_s: float = 10.  # backlog kept per slice, in seconds of its offered traffic
+    handover_db: float = 3.  # A3 offset: a user moves to a neighbour that is this much stronger than its server
+    fp_iters: int = 2  # fixed-point iterations between load and interference within a sub-step
     seed: int = 0
 
     def __post_init__(self):
-        if self.n_sites < 1: raise ValueError(f"need at least one site (3 cells), got n_sites={self.n_sites}")
+        if not isinstance(self.n_sites, (int, np.integer)) or self.n_sites < 1:
+            raise ValueError(f"need at least one site (3 cells), got n_sites={self.n_sites!r}")
         if len(self.slices) < 1: raise ValueError("need at least one slice")
         for s in self.slices: service_type(s)
-        for f in ('step_minutes', 'load_scale', 'speed_kmh', 'leg_m', 'shadow_decorr_m', 'buffer_s'):
-            if not getattr(self, f) > 0: raise ValueError(f"SimConfig.{f} must be positive, got {getattr(self, f)}")
+        for f in ('step_minutes', 'substep_s', 'load_scale', 'speed_kmh', 'leg_m', 'shadow_decorr_m'):
+            v = getattr(self, f)
+            if not isinstance(v, (int, float, np.number)) or not v > 0: raise ValueError(f"SimConfig.{f} must be positive, got {v!r}")
+        if not self.handover_db >= 0: raise ValueError(f"SimConfig.handover_db (hysteresis) must be non-negative, got {self.handover_db}")
+        n = self.step_minutes * 60 / self.substep_s
+        if abs(n - round(n)) > 1e-9 or round(n) < 1:
+            raise ValueError(f"sub-step of {self.substep_s} s does not divide the {self.step_minutes}-minute O&M period")
+
+    @property
+    def n_substeps(self) -> int: return round(self.step_minutes * 60 / self.substep_s)
 
 # %% ../nbs/02_simulator.ipynb #2fe4e377
-_USER_FIELDS = ('cell', 'slot', 'mobile', 'level', 'rate', 'xy', 'los_draw', 'shadow_z', 'o2i_db')
+_USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw', 'shadow_z', 'rx_mw')
+_PLAN_FIELDS = ('cell', 'slot', 'rate', 'rx_mw')
 
 class Simulator:
-    "Multi-cell network-slicing simulator; see `step`, `copy`, `add_slice`."
+    """Multi-cell network-slicing simulator. Each O&M period is played as `SimConfig.n_substeps` sub-steps in which users
+    arrive, leave, move and hand over (the period's *plan*, drawn by `advance` and independent of the partition);
+    `serve` runs the slice queues through the plan under a partition and reports the period's counters."""
     def __init__(self, config: SimConfig | None = None):
         self.cfg = cfg = config or SimConfig()
-        self.layout: Layout = hex_layout(cfg.n_sites, cfg.radio.isd)
+        self.layout: Layout = hex_layout(cfg.n_sites, cfg.radio.isd, cfg.edge)
         self.rng = np.random.default_rng(cfg.seed)
         self.mask = cfg.traffic_mask if cfg.traffic_mask is not None else generate_traffic_mask(seed=cfg.seed)
         self.t = cfg.start_step
@@ -125,35 +143,47 @@ class Simulator:
         self.active = np.zeros((self.n_cells, 0), bool)
         self.backlog = np.zeros((self.n_cells, 0))
         self.cell_util = np.full(self.layout.n_all_cells, 0.5)
-        self.users = {k: np.zeros((0,) + s) for k, s in
-                      [('cell', ()), ('slot', ()), ('mobile', ()), ('level', ()), ('rate', ()), ('xy', (2,)), ('o2i_db', ()),
-                       ('los_draw', (len(self.layout.site_xy),)), ('shadow_z', (len(self.layout.site_xy),))]}
-        for k in ('cell', 'slot'): self.users[k] = self.users[k].astype(int)
+        n_sites, n_all = len(self.layout.site_xy), self.layout.n_all_cells
+        shapes = dict(xy=(2,), los_draw=(n_sites,), shadow_z=(n_sites,), rx_mw=(n_all,))
+        self.users = {k: np.zeros((0,) + shapes.get(k, ())) for k in _USER_FIELDS}
+        for k in ('uid', 'cell', 'slot'): self.users[k] = self.users[k].astype(int)
         self.users['mobile'] = self.users['mobile'].astype(bool)
+        self._next_uid = 0
+        self.plan: list[dict] = []
         for s in cfg.slices: self.add_slice(s)
+        self.plan = self._play_period()
 
     n_cells = property(lambda self: self.layout.n_cells)
     n_slots = property(lambda self: len(self.services))
-    dt_s = property(lambda self: self.cfg.step_minutes * 60)
+    dt_s = property(lambda self: self.cfg.substep_s)
     steps_per_day = property(lambda self: len(self.mask))
 
     def copy(self) -> 'Simulator':
-        "An independent copy (random generator included), to replay the next step under another partition."
+        "An independent copy (random generator included), to replay the period under another partition."
         return copy.deepcopy(self)
 
 # %% ../nbs/02_simulator.ipynb #6c126658
 @patch
-def _mean_users(self: Simulator, t: int) -> np.ndarray:
-    tod = t % self.steps_per_day
-    m = np.array([self.mask[s.name].iloc[tod] if s.name in self.mask else self.mask.iloc[tod].mean() for s in self.services])
+def _mean_users(self: Simulator, t: float) -> np.ndarray:
+    "Mean active users `(cells, slots)` at (fractional) step `t`: busy-hour count x traffic mask (interpolated) x active."
+    def at(step): return np.array([self.mask[s.name].iloc[step % self.steps_per_day] if s.name in self.mask
+                                   else self.mask.iloc[step % self.steps_per_day].mean() for s in self.services])
+    lo, w = int(np.floor(t)), t - np.floor(t)
+    m = at(lo) if w == 0 else (1 - w) * at(lo) + w * at(lo + 1)
     return self.peak_users * m[None, :] * self.active
 
 @patch
 def _new_users(self: Simulator, cells: np.ndarray, slots: np.ndarray) -> dict:
+    "Fresh users of (`cells`, `slots`), each in its cell's best-server area."
     radio = drop_users(self.rng, cells, self.layout, self.cfg.radio)
-    level = np.exp(self.rng.normal(-0.125, 0.5, len(cells)))  # log-normal, mean 1: light and heavy users
-    return dict(cell=cells, slot=slots, mobile=self.rng.random(len(cells)) < self.cfg.mobile_fraction, level=level,
-                rate=np.zeros(len(cells)), xy=radio.xy, los_draw=radio.los_draw, shadow_z=radio.shadow_z, o2i_db=radio.o2i_db)
+    n = len(cells)
+    new = dict(uid=self._next_uid + np.arange(n), cell=cells, slot=slots, mobile=self.rng.random(n) < self.cfg.mobile_fraction,
+               level=np.exp(self.rng.normal(-0.125, 0.5, n)),  # log-normal, mean 1: light and heavy users
+               heading=self.rng.uniform(0, 2 * np.pi, n), xy=radio.xy, h_ut=radio.h_ut, d_in=radio.d_in, o2i_db=radio.o2i_db,
+               los_draw=radio.los_draw, shadow_z=radio.shadow_z)
+    new['rx_mw'] = 10 ** (rx_power_dbm(radio, self.layout, self.cfg.radio) / 10)
+    self._next_uid += n
+    return new
 
 @patch
 def _append_users(self: Simulator, new: dict):
@@ -164,17 +194,80 @@ def _keep_users(self: Simulator, keep: np.ndarray):
     self.users = {k: v[keep] for k, v in self.users.items()}
 
 @patch
-def _draw_rates(self: Simulator):
-    "Offered rate of every user for the coming step: service mean x the user's own level x a Gamma(10) fluctuation."
-    mean = np.array([s.user_rate for s in self.services])[self.users['slot']]
-    self.users['rate'] = mean * self.users['level'] * self.rng.gamma(10., 0.1, len(mean))
+def _rates(self: Simulator, slot: np.ndarray, level: np.ndarray) -> np.ndarray:
+    "Offered rate (Mbit/s) for one sub-step: service mean x the user's own level x a Gamma(10) fluctuation."
+    return np.array([s.user_rate for s in self.services])[slot] * level * self.rng.gamma(10., 0.1, len(slot))
 
 @patch
-def _update_radio(self: Simulator):
-    self._rx_dbm = UserRadio(self.users['xy'], self.users['los_draw'], self.users['shadow_z'],
-                             self.users['o2i_db']).rx_dbm(self.layout, self.cfg.radio)
+def _snapshot(self: Simulator, users: dict) -> dict:
+    "What `serve` needs of `users` in one sub-step: serving cell, slot, offered rate and received powers."
+    return dict(cell=users['cell'].copy(), slot=users['slot'].copy(), rate=self._rates(users['slot'], users['level']),
+                rx_mw=users['rx_mw'].copy())
+
+# %% ../nbs/02_simulator.ipynb #65181532
+def a3_handover(rx_dbm: np.ndarray, serving: np.ndarray, offset_db: float, allowed: np.ndarray | None = None) -> np.ndarray:
+    "Serving cell of each user after an A3 event (TS 38.331): the strongest `allowed` cell if it beats the server by more than `offset_db`."
+    if offset_db < 0: raise ValueError(f"handover hysteresis must be non-negative, got {offset_db}")
+    cand = rx_dbm if allowed is None else np.where(allowed, rx_dbm, -np.inf)
+    best = cand.argmax(1)
+    rows = np.arange(len(rx_dbm))
+    return np.where(cand[rows, best] > rx_dbm[rows, serving] + offset_db, best, serving)
+
+# %% ../nbs/02_simulator.ipynb #8db39324
+@patch
+def _move_users(self: Simulator):
+    """Mobile users walk one sub-step in their heading (turning after legs of mean `leg_m`), shadowing decorrelates
+    (Gudmundson), received powers are recomputed for them only, and each hands over by the A3 rule."""
+    cfg, rng, u = self.cfg, self.rng, self.users
+    mob = np.flatnonzero(u['mobile'])
+    if not len(mob): return
+    dist = cfg.speed_kmh / 3.6 * self.dt_s
+    turn = rng.random(len(mob)) < 1 - np.exp(-dist / cfg.leg_m)
+    u['heading'][mob[turn]] = rng.uniform(0, 2 * np.pi, turn.sum())
+    h = u['heading'][mob]
+    xy = self.layout.wrap_xy(u['xy'][mob] + dist * np.stack([np.cos(h), np.sin(h)], 1))
+    a = np.exp(-dist / cfg.shadow_decorr_m)
+    z = a * u['shadow_z'][mob] + np.sqrt(1 - a ** 2) * rng.normal(size=(len(mob), u['shadow_z'].shape[1]))
+    radio = UserRadio(xy, u['h_ut'][mob], u['d_in'][mob], u['o2i_db'][mob], u['los_draw'][mob], z)
+    rx_db = rx_power_dbm(radio, self.layout, cfg.radio)
+    inside = rx_db.argmax(1) < self.n_cells  # with a guard ring, users turn back at the cluster's edge
+    u['heading'][mob[~inside]] += np.pi
+    mob, rx_db = mob[inside], rx_db[inside]
+    u['xy'][mob], u['shadow_z'][mob], u['rx_mw'][mob] = xy[inside], z[inside], 10 ** (rx_db / 10)
+    allowed = self.active[:, u['slot'][mob]].T  # a session can only move to a cell that serves its slice
+    u['cell'][mob] = a3_handover(rx_db[:, :self.n_cells], u['cell'][mob], cfg.handover_db, allowed)
+
+@patch
+def _play_period(self: Simulator) -> list[dict]:
+    "Draw the period's sub-steps (departures, mobility, handovers, arrivals, offered rates); the users end where the period ends."
+    p_leave = 1 - np.exp(-self.dt_s / (np.array([s.session_min for s in self.services]) * 60))
+    plan = []
+    for k in range(self.cfg.n_substeps):
+        self._keep_users(self.rng.random(len(self.users['slot'])) >= p_leave[self.users['slot']])
+        self._move_users()
+        arrivals = self.rng.poisson(self._mean_users(self.t + k / self.cfg.n_substeps) * p_leave[None, :])
+        cells, slots = np.divmod(np.repeat(np.arange(arrivals.size), arrivals.ravel()), self.n_slots)
+        self._append_users(self._new_users(cells, slots))
+        plan.append(self._snapshot(self.users))
+    return plan
 
 # %% ../nbs/02_simulator.ipynb #7a6d266a
+@patch
+def _join(self: Simulator, new: dict):
+    "Add `new` users now: to the population and, for the rest of the current period, to every sub-step of its plan."
+    self._append_users(new)
+    for snap in self.plan:
+        extra = self._snapshot(new)
+        for k in _PLAN_FIELDS: snap[k] = np.concatenate([snap[k], extra[k]])
+
+@patch
+def _leave(self: Simulator, gone: Callable[[np.ndarray, np.ndarray], np.ndarray]):
+    "Remove the users for which `gone(cell, slot)` is true, from the population and the current plan."
+    self._keep_users(~gone(self.users['cell'], self.users['slot']))
+    for snap in self.plan:
+        keep = ~gone(snap['cell'], snap['slot'])
+        for k in _PLAN_FIELDS: snap[k] = snap[k][keep]
+
 @patch
 def add_slice(self: Simulator, service: str, cells=None, peak_users: float | None = None) -> int:
     "Add a slice of `service` to `cells` (all by default) and draw its users; returns its slot index."
@@ -185,14 +278,11 @@ def add_slice(self: Simulator, service: str, cells=None, peak_users: float | Non
     self.services.append(st)
     active = np.zeros(self.n_cells, bool); active[cells] = True
     spread = np.exp(self.rng.normal(-self.cfg.load_sigma ** 2 / 2, self.cfg.load_sigma, self.n_cells))
-    peak = (peak_users or st.peak_users) * self.cfg.load_scale * spread
-    self.peak_users = np.column_stack([self.peak_users, peak])
+    self.peak_users = np.column_stack([self.peak_users, (peak_users or st.peak_users) * self.cfg.load_scale * spread])
     self.active = np.column_stack([self.active, active])
     self.backlog = np.column_stack([self.backlog, np.zeros(self.n_cells)])
     n0 = self.rng.poisson(self._mean_users(self.t)[:, slot])
-    self._append_users(self._new_users(np.repeat(np.arange(self.n_cells), n0), np.full(n0.sum(), slot)))
-    self._draw_rates()
-    self._update_radio()
+    self._join(self._new_users(np.repeat(np.arange(self.n_cells), n0), np.full(n0.sum(), slot)))
     return slot
 
 @patch
@@ -201,80 +291,83 @@ def remove_slice(self: Simulator, slot: int, cells=None):
     cells = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=int)
     self.active[cells, slot] = False
     self.backlog[cells, slot] = 0.
-    self._keep_users(~((self.users['slot'] == slot) & np.isin(self.users['cell'], cells)))
-    self._update_radio()
+    self._leave(lambda c, s: (s == slot) & np.isin(c, cells))
+
+@patch
+def add_users(self: Simulator, cell: int, slot: int, n: int):
+    "Add `n` users to (`cell`, `slot`) for the rest of the current period (a what-if: a sudden crowd)."
+    if not self.active[cell, slot]: raise ValueError(f"cell {cell} does not serve slot {slot}")
+    self._join(self._new_users(np.full(n, cell), np.full(n, slot)))
 
 # %% ../nbs/02_simulator.ipynb #f219099b
 @patch
-def _per_slot(self: Simulator, weights) -> np.ndarray:
-    "Sum `weights` per (cell, slot) over the users."
-    flat = self.users['cell'] * self.n_slots + self.users['slot']
+def _per_slot(self: Simulator, snap: dict, weights=None) -> np.ndarray:
+    "Sum `weights` per (cell, slot) over the users of a sub-step `snap`."
+    flat = snap['cell'] * self.n_slots + snap['slot']
     return np.bincount(flat, weights, minlength=self.n_cells * self.n_slots).reshape(self.n_cells, self.n_slots)
 
 @patch
-def serve(self: Simulator, shares) -> dict:
-    "QoS of the current users under `shares` `(cells, slots)`, without advancing time; a dict of `(cells, slots)` arrays."
-    x = check_partition(shares, self.active)
-    st = self.services
-    rate, cell = self.users['rate'], self.users['cell']
-    users = self._per_slot(None)
-    offered = self._per_slot(rate)
-    prb_mbps = self.cfg.radio.mbps_per_se
-    util = self.cell_util.copy()
+def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarray, util: np.ndarray) -> tuple[dict, np.ndarray]:
+    "Queues of one sub-step under shares `x`, with load and interference iterated to a fixed point; returns (queue dict, util)."
+    st, radio = self.services, self.cfg.radio
+    cell, rate, p = snap['cell'], snap['rate'], snap['rx_mw']
+    users, offered = self._per_slot(snap), self._per_slot(snap, rate)
+    n_cell = np.bincount(cell, minlength=self.n_cells)
     for _ in range(max(self.cfg.fp_iters, 1)):
-        sinr = sinr_db(self._rx_dbm, cell, util, self.cfg.radio.noise_dbm)
-        cqi = sinr_to_cqi(sinr)
+        cqi = sinr_to_cqi(sinr_db(p, cell, util, radio.noise_dbm))
         se = cqi_efficiency(cqi)
-        cell_se = self._cell_mean(se)
-        cell_se = np.where(cell_se > 0, cell_se, cqi_efficiency(7))
-        inv_se = self._per_slot(rate / se)
-        full_cap = prb_mbps * np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
-        v, d, used, backlog = slice_queue(offered, x * full_cap, users, self.backlog, self.dt_s,
-                                          np.array([s.burst_kbit for s in st]), np.array([s.air_delay for s in st]), self.cfg.buffer_s)
-        prb = x * used
-        util[:self.n_cells] = prb.sum(1)
-        util[self.n_cells:] = prb.sum(1).mean()
-    n = np.maximum(users, 1)
-    mean_cqi = np.where(users > 0, self._per_slot(cqi) / n, self._cell_mean(cqi)[:, None])
-    q = qos_satisfaction(v, d, np.array([s.v_req for s in st]), np.array([s.d_req for s in st]))
-    empty = users == 0  # no sample for O&M to report, and nobody unsatisfied
-    v, d, q = np.where(empty, np.nan, v), np.where(empty, np.nan, d), np.where(empty, 1., q)
-    return dict(share=x, throughput=v, delay=d, prb_util=prb, users=users, cqi=mean_cqi, offered=offered,
-                q=q, backlog=backlog, cell_util=util, user_sinr=sinr)
+        cell_se = np.bincount(cell, se, self.n_cells) / np.maximum(n_cell, 1)
+        cell_se = np.where(n_cell > 0, cell_se, cqi_efficiency(7))
+        inv_se = self._per_slot(snap, rate / se)
+        full_cap = radio.mbps_per_se * np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
+        q = slice_queue(offered, x * full_cap, users, backlog, self.dt_s, np.array([s.burst_kbit for s in st]),
+                        np.array([s.air_delay for s in st]), np.array([s.buffer_ms for s in st]))
+        prb = (x * q['used']).sum(1)
+        util = np.concatenate([prb, np.full(self.layout.n_all_cells - self.n_cells, prb.mean())])
+    q.update(users=users, offered=offered, cqi_sum=self._per_slot(snap, cqi),
+             cell_cqi=np.bincount(cell, cqi, self.n_cells) / np.maximum(n_cell, 1), prb=x * q['used'])
+    return q, util
 
+# %% ../nbs/02_simulator.ipynb #052eec83
 @patch
-def _cell_mean(self: Simulator, values) -> np.ndarray:
-    "Mean of per-user `values` over each cell's users (0 for a cell without users)."
-    cell = self.users['cell']
-    return np.bincount(cell, values, self.n_cells) / np.maximum(np.bincount(cell, minlength=self.n_cells), 1)
+def serve(self: Simulator, shares) -> dict:
+    """The period's counters under `shares` `(cells, slots)`, without advancing time; a dict of `(cells, slots)` arrays.
+    As O&M reports them: mean active users, mean CQI, throughput weighted by carried volume, delay weighted by offered
+    volume, mean PRB utilisation, mean offered and carried traffic (Mbit/s), and q (eq. 3) from throughput and delay."""
+    x = check_partition(shares, self.active)
+    st, n = self.services, len(self.plan)
+    backlog, util = self.backlog.copy(), self.cell_util.copy()
+    tot = {k: np.zeros((self.n_cells, self.n_slots)) for k in ('users', 'v_vol', 'carried', 'd_vol', 'offered', 'prb', 'cqi', 'cqi_n')}
+    cell_cqi = np.zeros((self.n_cells, 1))
+    for snap in self.plan:
+        q, util = self._serve_substep(snap, x, backlog, util)
+        backlog = q['backlog']
+        for k in ('users', 'carried', 'offered', 'prb'): tot[k] += q[k]
+        tot['v_vol'] += q['throughput'] * q['carried']
+        tot['d_vol'] += q['delay'] * q['offered']
+        tot['cqi'] += q['cqi_sum'] / np.maximum(q['users'], 1)
+        tot['cqi_n'] += q['users'] > 0
+        cell_cqi += q['cell_cqi'][:, None]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        v = np.where(tot['carried'] > 0, tot['v_vol'] / tot['carried'], 0.)
+        d = np.where(tot['offered'] > 0, tot['d_vol'] / tot['offered'], D_MAX)
+        cqi = np.where(tot['cqi_n'] > 0, tot['cqi'] / tot['cqi_n'], cell_cqi / n)
+    empty = tot['users'] == 0  # no sample for O&M to report, and nobody unsatisfied
+    q = np.where(empty, 1., qos_satisfaction(v, d, np.array([s.v_req for s in st]), np.array([s.d_req for s in st])))
+    return dict(share=x, throughput=np.where(empty, np.nan, v), delay=np.where(empty, np.nan, d), prb_util=tot['prb'] / n,
+                users=tot['users'] / n, cqi=cqi, offered=tot['offered'] / n, carried=tot['carried'] / n, q=q,
+                backlog=backlog, cell_util=util)
 
 # %% ../nbs/02_simulator.ipynb #cf8276b8
 @patch
 def advance(self: Simulator):
-    "Move time on by one step: departures, mobility, arrivals, offered rates (all drawn from `self.rng`)."
-    rng, cfg = self.rng, self.cfg
-    session = np.array([s.session_min for s in self.services]) * 60
-    self._keep_users(rng.random(len(self.users['slot'])) >= 1 - np.exp(-self.dt_s / session[self.users['slot']]))
-    mob = np.flatnonzero(self.users['mobile'])
-    legs = max(int(np.ceil(cfg.speed_kmh / 3.6 * self.dt_s / cfg.leg_m)), 1)
-    angles = rng.uniform(0, 2 * np.pi, (len(mob), legs))
-    step_xy = cfg.leg_m * np.stack([np.cos(angles).sum(1), np.sin(angles).sum(1)], 1)
-    dist = np.linalg.norm(step_xy, axis=1)
-    a = np.exp(-dist / cfg.shadow_decorr_m)[:, None]
-    z = a * self.users['shadow_z'][mob] + np.sqrt(1 - a ** 2) * rng.normal(size=self.users['shadow_z'][mob].shape)
-    moved = UserRadio(self.users['xy'][mob] + step_xy, self.users['los_draw'][mob], z, self.users['o2i_db'][mob])
-    stays = moved.rx_dbm(self.layout, cfg.radio).argmax(1) == self.users['cell'][mob]
-    self.users['xy'][mob[stays]], self.users['shadow_z'][mob[stays]] = moved.xy[stays], z[stays]
+    "Move time on by one period and draw its plan (all random events come from `self.rng`)."
     self.t += 1
-    arrivals = rng.poisson(self._mean_users(self.t) * (1 - np.exp(-self.dt_s / session))[None, :])
-    cells, slots = np.divmod(np.repeat(np.arange(arrivals.size), arrivals.ravel()), self.n_slots)
-    self._append_users(self._new_users(cells, slots))
-    self._draw_rates()
-    self._update_radio()
+    self.plan = self._play_period()
 
 @patch
 def step(self: Simulator, shares, advance: bool = True) -> pd.DataFrame:
-    "Serve the current step under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the step's KPIs, one row per active (cell, slice)."
+    "Serve the current period under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the period's KPIs, one row per active (cell, slice)."
     r = self.serve(shares)
     self.backlog, self.cell_util = r['backlog'], r['cell_util']
     kpis = self.kpi_frame(r)
@@ -283,7 +376,7 @@ def step(self: Simulator, shares, advance: bool = True) -> pd.DataFrame:
 
 # %% ../nbs/02_simulator.ipynb #28d6c2da
 KPI_COLUMNS = ['step', 'tod', 'cell', 'slot', 'service', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi',
-               'offered', 'v_req', 'd_req', 'q']
+               'offered', 'carried', 'v_req', 'd_req', 'q']
 
 @patch
 def kpi_frame(self: Simulator, r: dict) -> pd.DataFrame:
@@ -291,32 +384,21 @@ def kpi_frame(self: Simulator, r: dict) -> pd.DataFrame:
     cell, slot = np.nonzero(self.active)
     names = np.array([s.name for s in self.services])
     df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot, 'service': names[slot]})
-    for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'q'): df[k] = r[k][cell, slot]
+    for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried', 'q'): df[k] = r[k][cell, slot]
     df['v_req'] = np.array([s.v_req for s in self.services])[slot]
     df['d_req'] = np.array([s.d_req for s in self.services])[slot]
-    df['users'] = df['users'].astype(int)
     return df[KPI_COLUMNS]
 
 # %% ../nbs/02_simulator.ipynb #f8eace4d
 @patch
 def offered(self: Simulator) -> np.ndarray:
-    "Traffic (Mbit/s) each (cell, slot) offers in the current step."
-    return self._per_slot(self.users['rate']) * self.active
+    "Mean traffic (Mbit/s) each (cell, slot) offers over the current period."
+    return np.mean([self._per_slot(snap, snap['rate']) for snap in self.plan], 0) * self.active
 
 @patch
 def traffic_shares(self: Simulator) -> np.ndarray:
-    "Shares proportional to each slice's current offered traffic (the Traffic baseline)."
+    "Shares proportional to each slice's offered traffic in the current period (the Traffic baseline)."
     return proportional_shares(self.offered(), self.active)
-
-# %% ../nbs/02_simulator.ipynb #d7eb1a7d
-@patch
-def add_users(self: Simulator, cell: int, slot: int, n: int):
-    "Add `n` users to (`cell`, `slot`) now (a what-if: a sudden crowd), with offered rates drawn for this step."
-    if not self.active[cell, slot]: raise ValueError(f"cell {cell} does not serve slot {slot}")
-    new = self._new_users(np.full(n, cell), np.full(n, slot))
-    new['rate'] = self.services[slot].user_rate * new['level'] * self.rng.gamma(10., 0.1, n)
-    self._append_users(new)
-    self._update_radio()
 
 # %% ../nbs/02_simulator.ipynb #8d448ed4
 def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progress: bool = True) -> pd.DataFrame:
