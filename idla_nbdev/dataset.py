@@ -67,10 +67,10 @@ def history_columns(H: int = H_DEFAULT) -> list[str]:
     return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
 
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
-    "Mbit/s each KPI row's slice would carry with the whole cell: offered traffic / PRB utilisation, or `cqi_capacity` where it used no PRB."
+    "Mbit/s each KPI row's slice would carry with the whole cell: carried traffic / PRB utilisation, or `cqi_capacity` where it used no PRB."
     used = kpis.prb_util.values > 1e-6
     with np.errstate(divide='ignore', invalid='ignore'):
-        return np.where(used, kpis.offered.values / np.where(used, kpis.prb_util.values, 1.), cqi_capacity(kpis.cqi.values, radio))
+        return np.where(used, kpis.carried.values / np.where(used, kpis.prb_util.values, 1.), cqi_capacity(kpis.cqi.values, radio))
 
 def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -> pd.DataFrame:
     "Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps per slice."
@@ -87,7 +87,6 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -
         for kpi in HISTORY_KPIS: out[f'{kpi}_{h}'] = g[kpi].shift(h)
     out = out[complete & (k.users > 0).values].reset_index(drop=True)
     if out.empty: raise ValueError(f"no sample has {H} steps of history: the KPI log needs consecutive steps per (cell, slot)")
-    out[[f'users_{h}' for h in range(1, H + 1)]] = out[[f'users_{h}' for h in range(1, H + 1)]].astype(int)
     out['aug'] = 0
     return out
 
@@ -112,7 +111,8 @@ def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copie
     return out
 
 # %% ../nbs/03_data.ipynb #98346c37
-NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'v_req', 'd_req', 'q']
+NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried',
+                'v_req', 'd_req', 'q']
 
 def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
     "Check a KPI log against the schema (`KPI_COLUMNS`); return it with canonical dtypes or raise `ValueError` naming the problem."
@@ -136,7 +136,7 @@ def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
     q = qos_satisfaction(served.throughput, served.delay, served.v_req, served.d_req)
     bad = np.abs(q - served.q.values) > 1e-3
     if bad.any(): raise ValueError(f"{source}: q of row {served.index[bad][0]} disagrees with min(v/v_req, d_req/d, 1)")
-    return df.astype({'step': int, 'cell': int, 'slot': int, 'users': int})
+    return df.astype({'step': int, 'cell': int, 'slot': int})
 
 def load_kpis(path: str | Path) -> pd.DataFrame:
     "Load and validate a KPI log from CSV or Parquet."
@@ -171,7 +171,7 @@ def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     return df
 
 # %% ../nbs/03_data.ipynb #1d9f59d9
-def build_dataset(days: int = 10, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 12, progress: bool = True) -> pd.DataFrame:
+def build_dataset(days: int = 8, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 6, progress: bool = True) -> pd.DataFrame:
     "Collect `days` of KPIs on the default network with the exploring policy (and the per-sample error floor) and return augmented samples."
     kpis = collect_kpis(SimConfig(seed=seed), days * 96, seed=seed, floor_draws=floor_draws, progress=progress)
     return augment(make_samples(kpis, H), seed=seed)
