@@ -70,11 +70,11 @@ def _hex_ring_distance(qr: np.ndarray) -> np.ndarray:
 def _axial_to_xy(qr: np.ndarray, isd: float) -> np.ndarray:
     return isd * np.stack([qr[:, 0] + qr[:, 1] / 2, qr[:, 1] * np.sqrt(3) / 2], 1)
 
-def _full_rings(n_sites: int) -> int | None:
-    "Rings R of a full hexagonal cluster of `n_sites` = 3R(R+1)+1 sites, else None."
+def _rings(n_sites: int) -> int:
+    "Fewest rings R around a centre site whose cluster (3R(R+1)+1 sites) holds `n_sites`."
     r = 0
     while 1 + 3 * r * (r + 1) < n_sites: r += 1
-    return r if 1 + 3 * r * (r + 1) == n_sites else None
+    return r
 
 @dataclass
 class Layout:
@@ -95,28 +95,31 @@ class Layout:
     @property
     def wrap(self) -> bool: return len(self.images) > 1
 
-    def site_offsets(self, ue_xy: np.ndarray) -> np.ndarray:
-        "Vector `(U, sites, 2)` from each site's nearest image (wrap-around) to each user."
+    def _nearest_images(self, ue_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Vector `(U, sites, 2)` from each site's nearest wrap-around image to each user, and that image's index `(U, sites)`."
         delta = ue_xy[:, None, None, :] - self.site_xy[None, :, None, :] - self.images[None, None, :, :]
         k = (delta ** 2).sum(-1).argmin(-1)
-        return np.take_along_axis(delta, k[..., None, None], 2)[:, :, 0]
+        return np.take_along_axis(delta, k[..., None, None], 2)[:, :, 0], k
+
+    def site_offsets(self, ue_xy: np.ndarray) -> np.ndarray:
+        "Vector `(U, sites, 2)` from each site's nearest image (wrap-around) to each user."
+        return self._nearest_images(ue_xy)[0]
 
     def wrap_xy(self, ue_xy: np.ndarray) -> np.ndarray:
-        "Positions folded back into the cluster (identity without wrap-around)."
-        if not self.wrap: return ue_xy
-        d = ue_xy[:, None, None, :] - self.site_xy[None, :self.n_sites, None, :] - self.images[None, None]
-        k = (d ** 2).sum(-1).reshape(len(ue_xy), -1).argmin(1) % len(self.images)
-        return ue_xy - self.images[k]
+        "Positions folded back into the cluster: shifted by the image of the nearest site (identity without wrap-around)."
+        if not self.wrap: return ue_xy  # a wrap-around layout has no guard sites, so every site is a real one
+        offsets, k = self._nearest_images(ue_xy)
+        nearest = (offsets ** 2).sum(-1).argmin(1)
+        return ue_xy - self.images[k[np.arange(len(ue_xy)), nearest]]
 
 def hex_layout(n_sites: int = 7, isd: float = 500., edge: str = 'auto') -> Layout:
     """Hexagonal cluster of `n_sites` three-sector sites. `edge`: 'wrap' (wrap-around, needs a full cluster of
     1, 7, 19, 37... sites), 'guard' (a ring of interfering sites around the cluster) or 'auto' (wrap where possible)."""
     if not isinstance(n_sites, (int, np.integer)) or n_sites < 1: raise ValueError(f"need at least one site, got n_sites={n_sites!r}")
     if edge not in ('auto', 'wrap', 'guard'): raise ValueError(f"unknown edge model {edge!r}; use 'auto', 'wrap' or 'guard'")
-    full = _full_rings(n_sites)
-    if edge == 'wrap' and full is None: raise ValueError(f"wrap-around needs a full hexagonal cluster (1, 7, 19, 37... sites), got {n_sites}")
-    rings = 0
-    while 1 + 3 * rings * (rings + 1) < n_sites: rings += 1
+    rings = _rings(n_sites)
+    full = 1 + 3 * rings * (rings + 1) == n_sites
+    if edge == 'wrap' and not full: raise ValueError(f"wrap-around needs a full hexagonal cluster (1, 7, 19, 37... sites), got {n_sites}")
     span = np.arange(-rings - 1, rings + 2)
     qr = np.array([(q, r) for q in span for r in span])
     qr = qr[_hex_ring_distance(qr) <= rings + 1]
@@ -124,8 +127,8 @@ def hex_layout(n_sites: int = 7, isd: float = 500., edge: str = 'auto') -> Layou
     order = np.lexsort((np.mod(np.arctan2(xy[:, 1], xy[:, 0]), 2 * np.pi).round(9), _hex_ring_distance(qr)))
     qr = qr[order]
     real = qr[:n_sites]
-    if full is not None and edge != 'guard':
-        a = np.array([2 * full + 1, -full])  # translation to the next copy of the cluster; the others are its rotations
+    if full and edge != 'guard':
+        a = np.array([2 * rings + 1, -rings])  # translation to the next copy of the cluster; the others are its rotations
         shifts = [np.zeros(2, int)] + [a := np.array([-a[1], a[0] + a[1]]) for _ in range(6)]
         return Layout(_axial_to_xy(real, isd), n_sites, isd, _axial_to_xy(np.array(shifts), isd))
     near = _hex_ring_distance(qr[n_sites:, None, :] - real[None, :, :]).min(1) == 1

@@ -15,7 +15,7 @@ import gymnasium as gym
 from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 from tqdm.auto import tqdm
-from .system_model import SERVICE_TYPES, Q_MIN, ServiceType, service_type, check_nonneg, check_partition, \
+from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, \
     qos_satisfaction, utility, proportional_shares
 from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_power_dbm, sinr_db, sinr_to_cqi, \
     cqi_efficiency, cqi_capacity
@@ -194,9 +194,14 @@ def _keep_users(self: Simulator, keep: np.ndarray):
     self.users = {k: v[keep] for k, v in self.users.items()}
 
 @patch
+def _per_service(self: Simulator, field: str) -> np.ndarray:
+    "One `ServiceType` parameter per slot, e.g. `'v_req'`."
+    return np.array([getattr(s, field) for s in self.services])
+
+@patch
 def _rates(self: Simulator, slot: np.ndarray, level: np.ndarray) -> np.ndarray:
     "Offered rate (Mbit/s) for one sub-step: service mean x the user's own level x a Gamma(10) fluctuation."
-    return np.array([s.user_rate for s in self.services])[slot] * level * self.rng.gamma(10., 0.1, len(slot))
+    return self._per_service('user_rate')[slot] * level * self.rng.gamma(10., 0.1, len(slot))
 
 @patch
 def _snapshot(self: Simulator, users: dict) -> dict:
@@ -240,7 +245,7 @@ def _move_users(self: Simulator):
 @patch
 def _play_period(self: Simulator) -> list[dict]:
     "Draw the period's sub-steps (departures, mobility, handovers, arrivals, offered rates); the users end where the period ends."
-    p_leave = 1 - np.exp(-self.dt_s / (np.array([s.session_min for s in self.services]) * 60))
+    p_leave = 1 - np.exp(-self.dt_s / (self._per_service('session_min') * 60))
     plan = []
     for k in range(self.cfg.n_substeps):
         self._keep_users(self.rng.random(len(self.users['slot'])) >= p_leave[self.users['slot']])
@@ -309,7 +314,8 @@ def _per_slot(self: Simulator, snap: dict, weights=None) -> np.ndarray:
 @patch
 def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarray, util: np.ndarray) -> tuple[dict, np.ndarray]:
     "Queues of one sub-step under shares `x`, with load and interference iterated to a fixed point; returns (queue dict, util)."
-    st, radio = self.services, self.cfg.radio
+    radio = self.cfg.radio
+    burst, air, buffer = (self._per_service(f) for f in ('burst_kbit', 'air_delay', 'buffer_ms'))
     cell, rate, p = snap['cell'], snap['rate'], snap['rx_mw']
     users, offered = self._per_slot(snap), self._per_slot(snap, rate)
     n_cell = np.bincount(cell, minlength=self.n_cells)
@@ -320,8 +326,7 @@ def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarr
         cell_se = np.where(n_cell > 0, cell_se, cqi_efficiency(7))
         inv_se = self._per_slot(snap, rate / se)
         full_cap = radio.mbps_per_se * np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
-        q = slice_queue(offered, x * full_cap, users, backlog, self.dt_s, np.array([s.burst_kbit for s in st]),
-                        np.array([s.air_delay for s in st]), np.array([s.buffer_ms for s in st]))
+        q = slice_queue(offered, x * full_cap, users, backlog, self.dt_s, burst, air, buffer)
         prb = (x * q['used']).sum(1)
         util = np.concatenate([prb, np.full(self.layout.n_all_cells - self.n_cells, prb.mean())])
     q.update(users=users, offered=offered, cqi_sum=self._per_slot(snap, cqi),
@@ -335,7 +340,7 @@ def serve(self: Simulator, shares) -> dict:
     As O&M reports them: mean active users, mean CQI, throughput weighted by carried volume, delay weighted by offered
     volume, mean PRB utilisation, mean offered and carried traffic (Mbit/s), and q (eq. 3) from throughput and delay."""
     x = check_partition(shares, self.active)
-    st, n = self.services, len(self.plan)
+    n = len(self.plan)
     backlog, util = self.backlog.copy(), self.cell_util.copy()
     tot = {k: np.zeros((self.n_cells, self.n_slots)) for k in ('users', 'v_vol', 'carried', 'd_vol', 'offered', 'prb', 'cqi', 'cqi_n')}
     cell_cqi = np.zeros((self.n_cells, 1))
@@ -353,7 +358,7 @@ def serve(self: Simulator, shares) -> dict:
         d = np.where(tot['offered'] > 0, tot['d_vol'] / tot['offered'], D_MAX)
         cqi = np.where(tot['cqi_n'] > 0, tot['cqi'] / tot['cqi_n'], cell_cqi / n)
     empty = tot['users'] == 0  # no sample for O&M to report, and nobody unsatisfied
-    q = np.where(empty, 1., qos_satisfaction(v, d, np.array([s.v_req for s in st]), np.array([s.d_req for s in st])))
+    q = np.where(empty, 1., qos_satisfaction(v, d, self._per_service('v_req'), self._per_service('d_req')))
     return dict(share=x, throughput=np.where(empty, np.nan, v), delay=np.where(empty, np.nan, d), prb_util=tot['prb'] / n,
                 users=tot['users'] / n, cqi=cqi, offered=tot['offered'] / n, carried=tot['carried'] / n, q=q,
                 backlog=backlog, cell_util=util)
@@ -382,11 +387,9 @@ KPI_COLUMNS = ['step', 'tod', 'cell', 'slot', 'service', 'share', 'throughput', 
 def kpi_frame(self: Simulator, r: dict) -> pd.DataFrame:
     "Tidy KPI table (`KPI_COLUMNS`) of a `serve` result, active slices only."
     cell, slot = np.nonzero(self.active)
-    names = np.array([s.name for s in self.services])
-    df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot, 'service': names[slot]})
+    df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot, 'service': self._per_service('name')[slot]})
     for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried', 'q'): df[k] = r[k][cell, slot]
-    df['v_req'] = np.array([s.v_req for s in self.services])[slot]
-    df['d_req'] = np.array([s.d_req for s in self.services])[slot]
+    df['v_req'], df['d_req'] = self._per_service('v_req')[slot], self._per_service('d_req')[slot]
     return df[KPI_COLUMNS]
 
 # %% ../nbs/02_simulator.ipynb #f8eace4d
