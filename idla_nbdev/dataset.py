@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
-from .system_model import check_nonneg, qos_satisfaction
+from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
 from .radio import RadioConfig, cqi_capacity
 
 # %% auto #0
 __all__ = ['SPREAD_COLUMNS', 'H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis',
-           'history_columns', 'slice_capacity', 'make_samples', 'augment', 'validate_kpis', 'load_kpis',
-           'sample_columns', 'save_samples', 'load_samples', 'build_dataset']
+           'history_columns', 'slice_capacity', 'make_samples', 'requirement_range', 'relabel', 'augment',
+           'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples', 'load_samples', 'collection_mixes',
+           'build_dataset']
 
 # %% ../nbs/03_data.ipynb #7a1eb1d6
 def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: float = 3.) -> np.ndarray:
@@ -60,10 +61,10 @@ def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: 
 # %% ../nbs/03_data.ipynb #ea086c25
 H_DEFAULT = 4
 
-HISTORY_KPIS = ('users', 'cqi', 'offered', 'capacity')
+HISTORY_KPIS = ('users', 'cqi', 'offered', 'capacity', 'share', 'throughput', 'delay')
 
 def history_columns(H: int = H_DEFAULT) -> list[str]:
-    "Names of the history features: users, CQI, offered traffic and capacity, each lag 1 (t-1) to H."
+    "Names of the history features: each of `HISTORY_KPIS`, lag 1 (t-1) to H."
     return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
 
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
@@ -85,14 +86,38 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -
         prev_step = g.step.shift(h)
         complete &= (prev_step == k.step - h).values  # the previous H steps of this slice are all there
         for kpi in HISTORY_KPIS: out[f'{kpi}_{h}'] = g[kpi].shift(h)
+        complete &= out[f'throughput_{h}'].notna().values  # and served users (an empty slice reports no QoS)
     out = out[complete & (k.users > 0).values].reset_index(drop=True)
     if out.empty: raise ValueError(f"no sample has {H} steps of history: the KPI log needs consecutive steps per (cell, slot)")
     out['aug'] = 0
     return out
 
 # %% ../nbs/03_data.ipynb #7ef2bcb6
-def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copies: int = 1, seed: int = 0) -> pd.DataFrame:
-    "Add the paper's augmented samples (column `aug`: 0 original, 1 rule 1, 2 rule 2) to original `samples`."
+def requirement_range(widen: float = 2.) -> tuple[tuple[float, float], tuple[float, float]]:
+    "`(v_lo, v_hi), (d_lo, d_hi)`: the catalogue's range of requirements (Mbit/s, ms), widened by `widen` each way."
+    req = np.array([(s.v_req, s.d_req) for s in SERVICE_TYPES.values()])
+    return (req[:, 0].min() / widen, req[:, 0].max() * widen), (req[:, 1].min() / widen, req[:, 1].max() * widen)
+
+def relabel(samples: pd.DataFrame, copies: int = 1, seed: int = 0, near: float = 0.5) -> pd.DataFrame:
+    "`copies` of each collected sample (`aug` 3) with new requirements (a fraction `near` around the achieved ones) and q by eq. 3."
+    rng = np.random.default_rng([seed, 3])
+    orig = samples[samples.aug == 0]
+    (v_lo, v_hi), (d_lo, d_hi) = requirement_range()
+    parts = []
+    for _ in range(copies):
+        a = orig.copy()
+        n, close = len(a), rng.random(len(a)) < near
+        v = np.clip(a.throughput.values, v_lo, v_hi) * np.exp(rng.normal(0, 1, n))
+        d = np.clip(a.delay.values, d_lo, d_hi) * np.exp(rng.normal(0, 1, n))
+        a['v_req'] = np.where(close, v, np.exp(rng.uniform(np.log(v_lo), np.log(v_hi), n)))
+        a['d_req'] = np.where(close, d, np.exp(rng.uniform(np.log(d_lo), np.log(d_hi), n)))
+        a['q'], a['aug'] = qos_satisfaction(a.throughput, a.delay, a.v_req, a.d_req), 3
+        parts.append(a)
+    return pd.concat(parts, ignore_index=True) if parts else orig.iloc[:0]
+
+def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copies: int = 1, relabels: int = 0,
+            seed: int = 0) -> pd.DataFrame:
+    "Add augmented samples (column `aug`: 0 original, 1 rule 1, 2 rule 2, 3 relabelled) to original `samples`."
     rng = np.random.default_rng(seed)
     orig = samples[samples.aug == 0]
     parts = [samples]
@@ -106,6 +131,7 @@ def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copie
             b = sat.copy()
             b['x'], b['aug'] = rng.uniform(b.x, 1.), 2
             parts.append(b)
+    parts.append(relabel(orig, relabels, seed))
     out = pd.concat(parts, ignore_index=True)
     out.loc[out.aug > 0, [c for c in SPREAD_COLUMNS if c in out]] = np.nan  # measured for collected samples only
     return out
@@ -152,9 +178,10 @@ def sample_columns(H: int = H_DEFAULT) -> list[str]:
     return ['step', 'cell', 'slot', 'service', 'x', 'v_req', 'd_req'] + history_columns(H) + ['q', 'aug']
 
 def save_samples(samples: pd.DataFrame, path: str | Path) -> Path:
-    "Write samples to Parquet (zstd)."
+    "Write samples to Parquet (zstd, floats as float32)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    samples.to_parquet(path, compression='zstd', index=False)
+    floats = samples.select_dtypes('float64').columns
+    samples.astype(dict.fromkeys(floats, 'float32')).to_parquet(path, compression='zstd', index=False)
     return path
 
 def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
@@ -171,7 +198,15 @@ def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     return df
 
 # %% ../nbs/03_data.ipynb #1d9f59d9
-def build_dataset(days: int = 8, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 6, progress: bool = True) -> pd.DataFrame:
-    "Collect `days` of KPIs on the default network with the exploring policy (and the per-sample error floor) and return augmented samples."
-    kpis = collect_kpis(SimConfig(seed=seed), days * 96, seed=seed, floor_draws=floor_draws, progress=progress)
-    return augment(make_samples(kpis, H), seed=seed)
+def collection_mixes(n_slots: int = 4, types: tuple = tuple(SERVICE_TYPES)) -> list[tuple]:
+    "Slice mixes of the collection networks: consecutive `n_slots` of `types` in rotation, so each type runs in `n_slots` mixes."
+    n = len(types)
+    return [tuple(types[(n_slots * k + j) % n] for j in range(n_slots)) for k in range(n)]
+
+def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3, progress: bool = True) -> pd.DataFrame:
+    "Collected samples (not augmented) of every `collection_mixes` network run `days` under the exploring policy; column `net` numbers the network."
+    parts = []
+    for k, mix in enumerate(tqdm(collection_mixes(), disable=not progress, desc='networks')):
+        kpis = collect_kpis(SimConfig(slices=mix, seed=seed + k), days * 96, seed=seed + k, floor_draws=floor_draws, progress=False)
+        parts.append(make_samples(kpis, H).assign(net=k))
+    return pd.concat(parts, ignore_index=True)

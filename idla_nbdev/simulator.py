@@ -100,6 +100,7 @@ class SimConfig:
     traffic_mask: pd.DataFrame | None = None  # None: `generate_traffic_mask(seed=seed)`
     load_scale: float = 1.  # multiplies every slice's mean user count
     load_sigma: float = 0.3  # log-normal spread of the mean load between cells and slices
+    sla_sigma: float = 0.25  # log-normal spread of a slice instance's requirements around its type's nominal values
     mobile_fraction: float = 0.2  # users that move; the others stay put during their session
     speed_kmh: float = 3.
     leg_m: float = 50.  # mean length of a straight leg before a moving user turns
@@ -116,6 +117,7 @@ class SimConfig:
         for f in ('step_minutes', 'substep_s', 'load_scale', 'speed_kmh', 'leg_m', 'shadow_decorr_m'):
             v = getattr(self, f)
             if not isinstance(v, (int, float, np.number)) or not v > 0: raise ValueError(f"SimConfig.{f} must be positive, got {v!r}")
+        if not self.sla_sigma >= 0: raise ValueError(f"SimConfig.sla_sigma must be non-negative, got {self.sla_sigma}")
         if not self.handover_db >= 0: raise ValueError(f"SimConfig.handover_db (hysteresis) must be non-negative, got {self.handover_db}")
         n = self.step_minutes * 60 / self.substep_s
         if abs(n - round(n)) > 1e-9 or round(n) < 1:
@@ -142,6 +144,7 @@ class Simulator:
         self.peak_users = np.zeros((self.n_cells, 0))
         self.active = np.zeros((self.n_cells, 0), bool)
         self.backlog = np.zeros((self.n_cells, 0))
+        self.req = np.zeros((0, 2))  # each slot's (v_req Mbit/s, d_req ms), its SLA
         self.cell_util = np.full(self.layout.n_all_cells, 0.5)
         n_sites, n_all = len(self.layout.site_xy), self.layout.n_all_cells
         shapes = dict(xy=(2,), los_draw=(n_sites,), shadow_z=(n_sites,), rx_mw=(n_all,))
@@ -274,13 +277,18 @@ def _leave(self: Simulator, gone: Callable[[np.ndarray, np.ndarray], np.ndarray]
         for k in _PLAN_FIELDS: snap[k] = snap[k][keep]
 
 @patch
-def add_slice(self: Simulator, service: str, cells=None, peak_users: float | None = None) -> int:
-    "Add a slice of `service` to `cells` (all by default) and draw its users; returns its slot index."
+def add_slice(self: Simulator, service: str, cells=None, peak_users: float | None = None, req: tuple | None = None) -> int:
+    """Add a slice of `service` to `cells` (all by default) and draw its users; returns its slot index. Its SLA `req`
+    (v_req, d_req) is drawn around the type's nominal values (log-normal, `SimConfig.sla_sigma`) unless given."""
     st = service_type(service)
     cells = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=int)
     if len(cells) and (cells.min() < 0 or cells.max() >= self.n_cells): raise ValueError(f"cells must be in 0..{self.n_cells - 1}")
+    if req is None: req = np.array([st.v_req, st.d_req]) * np.exp(self.rng.normal(0, self.cfg.sla_sigma, 2))
+    elif len(req) != 2 or not (check_nonneg(req, f'{service} requirements') > 0).all():
+        raise ValueError(f"{service} requirements must be a positive (v_req, d_req) pair, got {req}")
     slot = self.n_slots
     self.services.append(st)
+    self.req = np.vstack([self.req, [float(f'{r:.2g}') for r in req]])  # SLAs are quoted to two digits
     active = np.zeros(self.n_cells, bool); active[cells] = True
     spread = np.exp(self.rng.normal(-self.cfg.load_sigma ** 2 / 2, self.cfg.load_sigma, self.n_cells))
     self.peak_users = np.column_stack([self.peak_users, (peak_users or st.peak_users) * self.cfg.load_scale * spread])
@@ -358,7 +366,7 @@ def serve(self: Simulator, shares) -> dict:
         d = np.where(tot['offered'] > 0, tot['d_vol'] / tot['offered'], D_MAX)
         cqi = np.where(tot['cqi_n'] > 0, tot['cqi'] / tot['cqi_n'], cell_cqi / n)
     empty = tot['users'] == 0  # no sample for O&M to report, and nobody unsatisfied
-    q = np.where(empty, 1., qos_satisfaction(v, d, self._per_service('v_req'), self._per_service('d_req')))
+    q = np.where(empty, 1., qos_satisfaction(v, d, self.req[:, 0], self.req[:, 1]))
     return dict(share=x, throughput=np.where(empty, np.nan, v), delay=np.where(empty, np.nan, d), prb_util=tot['prb'] / n,
                 users=tot['users'] / n, cqi=cqi, offered=tot['offered'] / n, carried=tot['carried'] / n, q=q,
                 backlog=backlog, cell_util=util)
@@ -389,7 +397,7 @@ def kpi_frame(self: Simulator, r: dict) -> pd.DataFrame:
     cell, slot = np.nonzero(self.active)
     df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot, 'service': self._per_service('name')[slot]})
     for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried', 'q'): df[k] = r[k][cell, slot]
-    df['v_req'], df['d_req'] = self._per_service('v_req')[slot], self._per_service('d_req')[slot]
+    df['v_req'], df['d_req'] = self.req[slot, 0], self.req[slot, 1]
     return df[KPI_COLUMNS]
 
 # %% ../nbs/02_simulator.ipynb #f8eace4d

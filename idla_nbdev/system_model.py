@@ -52,6 +52,21 @@ SERVICE_TYPES: dict[str, ServiceType] = {s.name: s for s in [
     ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=120.,
                 buffer_ms=2000., profile=(.8, .95, 1., .9, .7, .6, .6, .62, .65, .65, .65, .66, .68, .66, .65, .65, .65, .66, .66,
                                          .65, .64, .64, .66, .7)),
+    ServiceType('voip', v_req=0.05, d_req=50., user_rate=0.03, burst_kbit=2., air_delay=5., peak_users=15., session_min=3.,
+                buffer_ms=60., profile=(.1, .05, .04, .03, .03, .05, .15, .4, .7, .85, .9, .95, 1., .95, .9, .9, .95, 1., .9, .7,
+                                       .5, .35, .25, .15)),
+    ServiceType('gaming', v_req=10., d_req=30., user_rate=3., burst_kbit=100., air_delay=5., peak_users=1., session_min=45.,
+                buffer_ms=50., profile=(.5, .3, .15, .08, .05, .05, .05, .08, .1, .12, .15, .2, .25, .25, .25, .3, .4, .5, .65,
+                                       .8, .95, 1., .95, .75)),
+    ServiceType('fwa', v_req=50., d_req=300., user_rate=2., burst_kbit=4000., air_delay=10., peak_users=1.5, session_min=240.,
+                buffer_ms=300., profile=(.55, .4, .3, .25, .22, .22, .25, .3, .35, .4, .45, .5, .55, .55, .55, .6, .65, .75, .85,
+                                        .95, 1., 1., .9, .7)),
+    ServiceType('v2x', v_req=0.5, d_req=5., user_rate=0.05, burst_kbit=2., air_delay=1., peak_users=8., session_min=10.,
+                buffer_ms=20., profile=(.1, .05, .05, .05, .1, .3, .7, 1., .9, .6, .5, .5, .55, .5, .5, .6, .8, 1., .85, .6,
+                                       .4, .3, .2, .15)),
+    ServiceType('metering', v_req=0.05, d_req=2000., user_rate=0.002, burst_kbit=16., air_delay=30., peak_users=200.,
+                session_min=30., buffer_ms=5000., profile=(.4, .8, 1., .9, .5, .2, .15, .15, .15, .15, .15, .15, .15, .15,
+                                                           .15, .15, .15, .15, .15, .15, .15, .15, .2, .25)),
 ]}
 Q_MIN = 1e-3  # floor on q before the log, so an unserved slice gives a finite utility
 
