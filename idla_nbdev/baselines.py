@@ -50,7 +50,7 @@ class ExplorePolicy(Policy):
 
 # %% ../nbs/06_baselines.ipynb #aae18958
 def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT):
-    "Estimator observations `(cells, slots, 2+4H)` and the active mask, from the KPI log of the steps before `sim.t`."
+    "Estimator observations `(cells, slots, 2+7H)` and the active mask, from the KPI log of the steps before `sim.t`; a slice without a report starts at its SLA."
     n, S = sim.n_cells, sim.n_slots
     lags = {k: np.full((H, n, S), np.nan) for k in HISTORY_KPIS}
     cell_cqi = np.full(n, 9.)
@@ -68,11 +68,13 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
         for h in range(H - 2, -1, -1): a[h] = np.where(np.isnan(a[h]), a[h + 1], a[h])
         if kpi == 'cqi': unknown = cell_cqi[None, :, None]
         elif kpi == 'capacity': unknown = cqi_capacity(lags['cqi'], sim.cfg.radio)  # CQI lags are complete by now
+        elif kpi == 'share': unknown = (sim.active / np.maximum(sim.active.sum(1, keepdims=True), 1))[None]  # equal split
+        elif kpi in ('throughput', 'delay'): unknown = sim.req[None, None, :, int(kpi == 'delay')]  # a new slice: at its SLA
         else: unknown = 0.
         lags[kpi] = np.where(np.isnan(a), unknown, a)
     at = obs_layout(H)
     obs = np.zeros((n, S, 2 + len(HISTORY_KPIS) * H))
-    obs[..., at['requirements']] = [[s.v_req, s.d_req] for s in sim.services]
+    obs[..., at['requirements']] = sim.req
     for kpi in HISTORY_KPIS: obs[..., at[kpi]] = lags[kpi].transpose(1, 2, 0)
     return torch.tensor(obs, dtype=torch.float32), torch.tensor(sim.active)
 

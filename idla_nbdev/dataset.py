@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
-from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction
+from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction, read_checked
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
 from .radio import RadioConfig, cqi_capacity
 
@@ -166,10 +166,7 @@ def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
 
 def load_kpis(path: str | Path) -> pd.DataFrame:
     "Load and validate a KPI log from CSV or Parquet."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"KPI file {path} does not exist")
-    try: df = pd.read_parquet(path) if path.suffix == '.parquet' else pd.read_csv(path)
-    except Exception as e: raise ValueError(f"{path} is not a readable {'Parquet' if path.suffix == '.parquet' else 'CSV'} file: {e}") from e
+    df = read_checked(path, 'KPI file', lambda p: pd.read_parquet(p) if p.suffix == '.parquet' else pd.read_csv(p))
     return validate_kpis(df, str(path))
 
 # %% ../nbs/03_data.ipynb #5f3302c8
@@ -186,10 +183,7 @@ def save_samples(samples: pd.DataFrame, path: str | Path) -> Path:
 
 def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     "Read and validate a sample table written by `save_samples`."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"sample file {path} does not exist")
-    try: df = pd.read_parquet(path)
-    except Exception as e: raise ValueError(f"{path} is not a readable Parquet file: {e}") from e
+    df = read_checked(path, 'sample file', pd.read_parquet)
     missing = [c for c in sample_columns(H) if c not in df.columns]
     if missing: raise ValueError(f"{path}: missing column(s) {missing}")
     inputs = ['x', 'v_req', 'd_req'] + history_columns(H) + ['q']

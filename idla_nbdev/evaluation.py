@@ -9,16 +9,17 @@ from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import torch
 from fastcore.script import call_parse, Param
-from .system_model import utility, service_type
+from .system_model import utility, service_type, read_checked, cli_errors
 from .simulator import Simulator, SimConfig
-from .dataset import make_samples, augment, H_DEFAULT
-from .estimator import train_estimator, load_estimator, split_samples, mae, TrainConfig
-from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy
+from .dataset import make_samples, H_DEFAULT
+from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
+from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy, history_obs
 
 # %% auto #0
-__all__ = ['SCHEMES', 'ExperimentConfig', 'run_experiment', 'converged', 'summary_table', 'plot_relative_throughput',
-           'plot_q_cdf', 'plot_new_slice', 'experiment_cli']
+__all__ = ['SCHEMES', 'ExperimentConfig', 'add_new_slices', 'run_experiment', 'converged', 'summary_table',
+           'plot_relative_throughput', 'plot_q_cdf', 'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
 
 # %% ../nbs/07_evaluation.ipynb #326eea55
 @dataclass
@@ -26,29 +27,41 @@ class ExperimentConfig:
     "The online experiment; defaults run in minutes on 2 cores."
     n_sites: int = 7
     slices: tuple = ('embb', 'video', 'urllc')
-    new_slice: str = 'mmtc'  # added in T3 (a service type the shipped estimator never saw)
+    new_slices: tuple = ('mmtc', 'v2x')  # added in T3: service types the shipped estimator never saw
     steps: int = 96  # per phase (96 = one day)
     start_step: int = 0
-    estimator: str = 'train'  # 'train' on T1's samples, or 'shipped' (data/estimator.pt)
+    estimator: str = 'shipped'  # 'shipped' (data/estimator.pt, the general one) or 'train' on T1's samples
     rl_gradient_steps: int = 8
     load_scale: float = 1.3  # busier than the default so that decisions matter
     seed: int = 0
 
     def __post_init__(self):
-        for name in (*self.slices, self.new_slice): service_type(name)
-        if self.estimator not in ('train', 'shipped'): raise ValueError(f"estimator must be 'train' or 'shipped', got {self.estimator!r}")
+        for f, lo in (('n_sites', 1), ('steps', 2), ('start_step', 0), ('rl_gradient_steps', 0), ('seed', 0)):
+            v = getattr(self, f)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+                raise ValueError(f"experiment setting {f} must be an integer >= {lo}, got {v!r}")
+        if not isinstance(self.load_scale, (int, float)) or not self.load_scale > 0:
+            raise ValueError(f"experiment setting load_scale must be a positive number, got {self.load_scale!r}")
+        for name in (*self.slices, *self.new_slices): service_type(name)
+        if self.estimator not in ('train', 'shipped'): raise ValueError(f"estimator must be 'shipped' or 'train', got {self.estimator!r}")
         if self.estimator == 'train' and self.steps <= H_DEFAULT: raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
 
     @classmethod
     def from_json(cls, path) -> 'ExperimentConfig':
         "Read a config from a JSON file of field values (unknown fields are an error)."
-        d = json.loads(Path(path).read_text())
+        d = read_checked(path, 'experiment config', lambda p: json.loads(p.read_text()))
+        if not isinstance(d, dict): raise ValueError(f"experiment config {path} must hold a JSON object of settings")
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown: raise ValueError(f"unknown experiment setting(s) {sorted(unknown)} in {path}")
-        if 'slices' in d: d['slices'] = tuple(d['slices'])
+        for k in ('slices', 'new_slices'):
+            if k in d: d[k] = tuple(d[k])
         return cls(**d)
 
 # %% ../nbs/07_evaluation.ipynb #63ea82d8
+def add_new_slices(sim: Simulator, cfg: ExperimentConfig):
+    "T3's change: every cell gets a slice of each of `cfg.new_slices`, with its own users."
+    for name in cfg.new_slices: sim.add_slice(name)
+
 def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -> dict:
     "Run T1-T3 for Traffic, IDLA, Oracle and SAC; returns the KPIs of every scheme and phase and the estimator's scores."
     cfg = cfg or ExperimentConfig()
@@ -67,14 +80,14 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -
 
     traffic, sim = TrafficPolicy(), Simulator(sim_cfg)
     phase(sim, traffic, 'T1', 'Traffic'); h = phase(sim, traffic, 'T2', 'Traffic')
-    sim.add_slice(cfg.new_slice); phase(sim, traffic, 'T3', 'Traffic', h)
+    add_new_slices(sim, cfg); phase(sim, traffic, 'T3', 'Traffic', h)
 
     sim = Simulator(sim_cfg)
     explore = ExplorePolicy(seed=cfg.seed)
     t1 = phase(sim, explore, 'T1', 'IDLA')
     runs.append(runs[-1].assign(scheme='Oracle'))  # the Oracle's T1 is the same collection run
     if cfg.estimator == 'train':
-        samples = augment(make_samples(t1), seed=cfg.seed)
+        samples = make_samples(t1)
         n_cells = sim.n_cells
         sp = split_samples(samples, test_cells=[], val_cells=range(n_cells - max(n_cells // 7, 1), n_cells), unseen=())
         est, hist = train_estimator(sp['train'], sp['val'], tcfg=TrainConfig(seed=cfg.seed))
@@ -83,12 +96,12 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -
     for label, policy in [('IDLA', IDLAPolicy(est)), ('Oracle', OraclePolicy(est))]:
         s = sim.copy()
         h = phase(s, policy, 'T2', label, t1)
-        s.add_slice(cfg.new_slice); phase(s, policy, 'T3', label, h)
+        add_new_slices(s, cfg); phase(s, policy, 'T3', label, h)
 
     sim = Simulator(sim_cfg)
     rl = SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed)
     phase(sim, rl, 'T1', 'DRL (SAC)'); h = phase(sim, rl, 'T2', 'DRL (SAC)')
-    sim.add_slice(cfg.new_slice)
+    add_new_slices(sim, cfg)
     phase(sim, SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed), 'T3', 'DRL (SAC)', h)
     return dict(kpis=pd.concat(runs, ignore_index=True), info=info, config=asdict(cfg))
 
@@ -133,19 +146,39 @@ def plot_q_cdf(kpis: pd.DataFrame):
 
 # %% ../nbs/07_evaluation.ipynb #3ca9a9c5
 def plot_new_slice(kpis: pd.DataFrame, slot: int):
-    "Mean q of slot `slot` (the slice added in T3) per step since it was added, per scheme."
-    import seaborn as sns
+    "Mean q of slot `slot` (a slice added in T3) per step since it was added, per scheme, in a figure of its own."
+    import matplotlib.pyplot as plt, seaborn as sns
     d = kpis[(kpis.phase == 'T3') & (kpis.slot == slot)]
-    d = d.assign(since=d.step - d.step.min()).groupby(['scheme', 'since']).q.mean().reset_index()
-    ax = sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=[s for s in SCHEMES if s in set(d.scheme)])
-    ax.set(xlabel='steps since the slice was added', ylabel='mean q of the new slice'); ax.figure.set_size_inches(6, 3)
+    service = d.service.iloc[0]
+    d = d.assign(since=d.step - d.step.min()).groupby(['scheme', 'since'], observed=True).q.mean().reset_index()
+    _, ax = plt.subplots(figsize=(6, 3))
+    sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=[s for s in SCHEMES if s in set(d.scheme)], ax=ax)
+    ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells', title=f'the new {service} slice (T3)')
     return ax
+
+# %% ../nbs/07_evaluation.ipynb #efc42f0f
+def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2, seed: int = 0) -> pd.DataFrame:
+    "Predicted vs realised q (one row per served slice) under IDLA's partition and `draws` exploring ones, each period replayed; IDLA runs on."
+    idla, explore, rows = IDLAPolicy(estimator), ExplorePolicy(seed=seed), []
+    for _ in range(n_steps):
+        obs, mask = history_obs(sim, history, estimator.cfg.H)
+        chosen = idla(sim, history)
+        for name, x in [('IDLA', chosen)] + [('explore', explore(sim, history)) for _ in range(draws)]:
+            r = sim.serve(x)
+            with torch.no_grad(): pred = estimator(torch.tensor(x, dtype=torch.float32), obs).numpy()
+            cell, slot = np.nonzero(mask.numpy() & (r['users'] > 0))
+            rows.append(pd.DataFrame(dict(partition=name, step=sim.t, cell=cell, slot=slot, x=x[cell, slot],
+                                          predicted=pred[cell, slot], realised=r['q'][cell, slot])))
+        history = pd.concat([history, sim.step(chosen)], ignore_index=True)
+        history = history[history.step >= sim.t - 8]
+    return pd.concat(rows, ignore_index=True).assign(abs_err=lambda d: (d.predicted - d.realised).abs())
 
 # %% ../nbs/07_evaluation.ipynb #37d7d5a1
 @call_parse
+@cli_errors
 def experiment_cli(
     out: Param("Output folder", str) = 'idla-experiment-out',
-    seed: Param("Random seed", int) = 0,
+    seed: Param("Random seed (overrides the config; 0 without one)", int) = None,
     config: Param("JSON file of ExperimentConfig fields", str) = None,
     sites: Param("Three-sector sites (overrides the config)", int) = None,
     steps: Param("Steps per phase (overrides the config)", int) = None,
@@ -153,6 +186,7 @@ def experiment_cli(
 ):
     "Run the online experiment (T1 collect, T2 optimise, T3 new slice) and write tables and figures."
     import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
     overrides = dict(seed=seed, n_sites=sites, steps=steps, estimator=estimator)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})  # re-validated
@@ -164,6 +198,9 @@ def experiment_cli(
     res['kpis'].to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
     plot_relative_throughput(res['kpis']).savefig(out / 'fig4_relative_throughput.png', dpi=80)
     plot_q_cdf(res['kpis']).savefig(out / 'fig5_q_cdf.png', dpi=80)
+    for slot, name in enumerate(cfg.new_slices, len(cfg.slices)):
+        plot_new_slice(res['kpis'], slot).figure.savefig(out / f'new_slice_{name}.png', dpi=80, bbox_inches='tight')
+        plt.close('all')
     (out / 'config.json').write_text(json.dumps(dict(config=res['config'], estimator=res['info'], seconds=time.perf_counter() - t0), indent=1, default=str))
     print(table.round(3).to_string(index=False))
     print(f"written to {out}/ in {time.perf_counter() - t0:.0f} s")

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
+from .system_model import cli_errors
 from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, synthetic_cells
 from .estimator import QoSEstimator, estimator_state, estimator_from_state
 
@@ -107,6 +108,7 @@ def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk:
 
 # %% ../nbs/08_scale.ipynb #925554ec
 @call_parse
+@cli_errors
 def main(cells: Param("number of cells", int) = 100_000,
          busiest: Param("draw cells from this top fraction of collected rows by load", float) = 0.1,
          neighbours: Param("neighbour starts M of the fast method", int) = 0,

@@ -15,7 +15,7 @@ import gymnasium as gym
 from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 from tqdm.auto import tqdm
-from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, \
+from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, read_checked, cli_errors, \
     qos_satisfaction, utility, proportional_shares
 from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_power_dbm, sinr_db, sinr_to_cqi, \
     cqi_efficiency, cqi_capacity
@@ -44,11 +44,7 @@ def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_
 # %% ../nbs/02_simulator.ipynb #9b194575
 def load_traffic_mask(path: str | Path, services: Sequence[str] | None = None) -> pd.DataFrame:
     "Read a daily traffic mask from CSV (one row per step, one column per service type), normalised to peak 1."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"traffic mask file {path} does not exist")
-    try: df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ValueError(f"traffic mask {path} is not a readable CSV: {e}") from e
+    df = read_checked(path, 'traffic mask', pd.read_csv)
     df = df.drop(columns=[c for c in ('step',) if c in df.columns])
     if df.empty: raise ValueError(f"traffic mask {path} has no rows")
     for c in df.columns: service_type(c)
@@ -414,6 +410,7 @@ def traffic_shares(self: Simulator) -> np.ndarray:
 # %% ../nbs/02_simulator.ipynb #8d448ed4
 def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progress: bool = True) -> pd.DataFrame:
     "Run `policy(sim) -> shares` (Traffic by default) for `n_steps` steps; all KPIs in one frame."
+    if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1): raise ValueError(f"need at least one step to simulate, got {n_steps!r}")
     policy = policy or (lambda s: s.traffic_shares())
     return pd.concat([sim.step(policy(sim)) for _ in tqdm(range(n_steps), disable=not progress, desc='simulate')], ignore_index=True)
 
@@ -440,7 +437,14 @@ def masked_softmax(a: np.ndarray, active: np.ndarray, temperature: float = 3.) -
     return e / e.sum()
 
 class SlicingEnv(gym.Env):
-    "One cell's slicing decisions as a gymnasium environment (the other cells follow the Traffic policy)."
+    """One cell's slicing decisions as a gymnasium environment (the other cells follow the Traffic policy); registered
+    as `idla_nbdev/Slicing-v0` (`gymnasium.make('idla_nbdev/Slicing-v0', config=..., cell=..., episode_steps=...)`).
+
+    Observation: `Box(-5, 5, (S * 8,), float32)`, for each of the S slice slots its `OBS_FEATURES` from the last
+    period's O&M report: active flag, log10 v*, log10 d* - 2, log users, CQI, load, share and q.
+    Action: `Box(-1, 1, (S,), float32)`, one score per slot; the cell's partition is their `masked_softmax` over
+    the active slots. Reward: the cell's utility `sum log q` (eq. 5) in the period served. An episode is
+    `episode_steps` periods from a random time of day, on a network drawn from a fresh seed."""
     metadata = {'render_modes': []}
     def __init__(self, config: SimConfig | None = None, cell: int | None = None, episode_steps: int = 96):
         self.config, self.fixed_cell, self.episode_steps = config or SimConfig(), cell, episode_steps
@@ -470,6 +474,8 @@ class SlicingEnv(gym.Env):
         self.steps += 1
         return self._obs(kpis), float(utility(q)), False, self.steps >= self.episode_steps, {'q': q}
 
+gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
+
 # %% ../nbs/02_simulator.ipynb #b94e0bb1
 def kpi_summary(kpis: pd.DataFrame) -> pd.DataFrame:
     "Per service type: mean users, CQI, offered traffic, share, throughput and q, median delay, share of satisfied slices."
@@ -478,6 +484,7 @@ def kpi_summary(kpis: pd.DataFrame) -> pd.DataFrame:
         satisfied=('q', lambda q: (q >= 1).mean()))
 
 @call_parse
+@cli_errors
 def simulate_cli(
     steps: Param("Steps to simulate (15 min each)", int) = 8,
     sites: Param("Three-sector sites", int) = 7,

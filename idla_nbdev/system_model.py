@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
+import functools, sys
+from pathlib import Path
+from typing import Callable, TypeVar
 
 # %% auto #0
-__all__ = ['SERVICE_TYPES', 'Q_MIN', 'ServiceType', 'service_type', 'check_nonneg', 'qos_satisfaction', 'utility',
-           'check_partition', 'proportional_shares']
+__all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'check_nonneg', 'qos_satisfaction', 'utility',
+           'check_partition', 'proportional_shares', 'first_line', 'read_checked', 'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -126,3 +129,29 @@ def proportional_shares(weights: npt.ArrayLike, active: npt.ArrayLike | None = N
     tot = w.sum(1, keepdims=True)
     equal = active / np.maximum(active.sum(1, keepdims=True), 1)
     return np.where(tot > 0, w / np.where(tot > 0, tot, 1), equal)
+
+# %% ../nbs/00_system_model.ipynb #f625e17e
+T = TypeVar('T')
+
+def first_line(e: BaseException) -> str:
+    "The first line of an exception's message (parsers and torch write essays)."
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+def read_checked(path: str | Path, what: str, read: Callable[[Path], T]) -> T:
+    "`read(path)`, with `FileNotFoundError` / `ValueError` naming `what` and the file when it is missing or unreadable."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{what} {path} does not exist")
+    try: return read(path)
+    except Exception as e: raise ValueError(f"{what} {path} is not readable: {first_line(e)}") from e
+
+# %% ../nbs/00_system_model.ipynb #cc23ae7d
+def cli_errors(main: Callable) -> Callable:
+    "Wrap a console script so that bad input (a `ValueError`, `TypeError`, `KeyError` or missing file) prints one line and exits with 2."
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        try: return main(*args, **kwargs)
+        except (ValueError, TypeError, KeyError, FileNotFoundError) as e:
+            print(f"error: {first_line(e)}", file=sys.stderr)
+            sys.exit(2)
+    return run

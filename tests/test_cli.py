@@ -1,0 +1,56 @@
+"The console scripts as a user runs them: help, and one clear line (no traceback) for each kind of bad input."
+import json, subprocess, sys
+from pathlib import Path
+import pytest
+
+BIN = Path(sys.executable).parent  # the console scripts as installed (`python -c` would skip their parsers)
+
+def run(script, *args, cwd=None):
+    return subprocess.run([str(BIN / script), *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+@pytest.mark.parametrize('script', ['idla-simulate', 'idla-experiment', 'idla-scale-benchmark'])
+def test_help_prints_usage_without_running(script):
+    r = run(script, '--help')
+    assert r.returncode == 0 and 'usage:' in r.stdout and r.stderr == ''
+
+def write(tmp_path, name, text):
+    p = tmp_path / name; p.write_text(text); return p
+
+BAD = {
+    'simulate: no steps': ('idla-simulate', ['--steps', '0'], 'need at least one step to simulate'),
+    'simulate: negative sites': ('idla-simulate', ['--sites', '-1'], 'need at least one site'),
+    'simulate: unknown type': ('idla-simulate', ['--slices', 'embb,holo'], "unknown service type 'holo'"),
+    'simulate: missing mask': ('idla-simulate', ['--mask', 'absent.csv'], 'traffic mask absent.csv does not exist'),
+    'experiment: malformed JSON': ('idla-experiment', ['--config', '{bad.json}'], 'bad.json is not readable: Expecting'),
+    'experiment: sites as text': ('idla-experiment', ['--config', '{seven.json}'], "n_sites must be an integer >= 1, got 'seven'"),
+    'experiment: negative steps': ('idla-experiment', ['--config', '{steps.json}'], 'steps must be an integer >= 2, got -5'),
+    'experiment: unknown setting': ('idla-experiment', ['--config', '{unknown.json}'], "unknown experiment setting(s) ['colour']"),
+    'experiment: missing config': ('idla-experiment', ['--config', 'absent.json'], 'experiment config absent.json does not exist'),
+    'experiment: negative sites': ('idla-experiment', ['--sites', '-2'], 'n_sites must be an integer >= 1, got -2'),
+    'experiment: bad estimator': ('idla-experiment', ['--estimator', 'none'], "estimator must be 'shipped' or 'train'"),
+}
+
+@pytest.mark.parametrize('case', BAD)
+def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
+    script, args, message = BAD[case]
+    files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'n_sites': 'seven'}), 'steps.json': json.dumps({'steps': -5}),
+             'unknown.json': json.dumps({'colour': 'red'})}
+    args = [str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
+    r = run(script, *args, '--out', 'results', cwd=tmp_path) if script == 'idla-experiment' else run(script, *args, cwd=tmp_path)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert lines[0].startswith('error: ') and message in lines[0], lines[0]
+    assert not (tmp_path / 'results').exists()  # rejected before anything was written
+
+def test_scale_benchmark_rejects_bad_sizes_in_one_line():
+    bad = run('idla-scale-benchmark', '--cells', '0')
+    assert bad.returncode in (1, 2) and bad.stderr.strip() == 'error: --cells and --chunk must be positive and --busiest in (0, 1]'
+
+@pytest.mark.parametrize('content', [b'this is a text file, not a checkpoint\n', 'truncated'])
+def test_broken_checkpoints_get_one_clear_line(content, tmp_path):
+    from idla_nbdev.estimator import load_estimator, default_checkpoint
+    path = tmp_path / 'model.pt'
+    path.write_bytes(default_checkpoint().read_bytes()[:5000] if content == 'truncated' else content)
+    with pytest.raises(ValueError) as e: load_estimator(path)
+    msg = str(e.value)
+    assert len(msg.splitlines()) == 1 and 'weights_only' not in msg and str(path) in msg and 'not a torch checkpoint' in msg, msg
