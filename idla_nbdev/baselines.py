@@ -50,7 +50,8 @@ class ExplorePolicy(Policy):
 
 # %% ../nbs/06_baselines.ipynb #aae18958
 def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT):
-    "Estimator observations `(cells, slots, 2+7H)` and the active mask, from the KPI log of the steps before `sim.t`; a slice without a report starts at its SLA."
+    """Estimator observations `(cells, slots, 2+7H)` and the active mask, from the KPI log of the steps before `sim.t`;
+    a slice without a report starts at its SLA."""
     n, S = sim.n_cells, sim.n_slots
     lags = {k: np.full((H, n, S), np.nan) for k in HISTORY_KPIS}
     cell_cqi = np.full(n, 9.)
@@ -107,7 +108,9 @@ def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
     return kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(n_cells), fill_value=0.).values
 
 class SACPolicy(Policy):
-    "Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions while `scored`."
+    """Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions while `scored`.
+    While `learning` is off it acts uniformly at random and only fills its replay buffer (the paper's T1); `updates`
+    counts the gradient steps taken."""
     name = 'DRL (SAC)'
     def __init__(self, sim: Simulator, gradient_steps: int = 8, learning_starts: int = 4, seed: int = 0, **sac_kwargs):
         from stable_baselines3 import SAC
@@ -120,7 +123,7 @@ class SACPolicy(Policy):
                   policy_kwargs=dict(net_arch=[128, 128]), seed=seed, device='cpu') | sac_kwargs
         self.model = SAC('MlpPolicy', env, **kw)
         self.model.set_logger(configure(None, []))
-        self.gradient_steps, self.learning_starts, self.steps = gradient_steps, learning_starts, 0
+        self.gradient_steps, self.learning_starts, self.steps, self.updates, self.learning = gradient_steps, learning_starts, 0, 0, True
         self.rng = np.random.default_rng(seed)
         self.pending = None
 
@@ -133,7 +136,7 @@ class SACPolicy(Policy):
         if sim.n_slots != self.n_slots: raise ValueError(f"this agent was trained for {self.n_slots} slots, the network now has {sim.n_slots}: train a new one")
         last = history[history.step == sim.t - 1] if history is not None else None
         obs = self._obs(last, sim.n_cells)
-        if self.steps < self.learning_starts: a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
+        if self.steps < self.learning_starts or not self.learning: a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
         else: a, _ = self.model.predict(obs, deterministic=self.scored)  # exploring only while not scored
         self.pending = (obs, a, sim)
         return np.stack([masked_softmax(a[c], sim.active[c]) for c in range(sim.n_cells)])
@@ -143,15 +146,18 @@ class SACPolicy(Policy):
         next_obs, reward = self._obs(kpis, sim.n_cells), cell_utilities(kpis, sim.n_cells)
         for c in range(sim.n_cells):
             self.model.replay_buffer.add(obs[c:c + 1], next_obs[c:c + 1], a[c:c + 1], reward[c:c + 1], np.array([False]), [{}])
+        if not self.learning: return
         self.steps += 1
         if self.steps >= self.learning_starts:
             self.model._current_progress_remaining = 1.0
             self.model.train(gradient_steps=self.gradient_steps, batch_size=self.model.batch_size)
+            self.updates += self.gradient_steps
 
 # %% ../nbs/06_baselines.ipynb #0060bb64
 def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFrame | None = None, progress: bool = False,
                label: str | None = None, keep_steps: int = 8) -> pd.DataFrame:
-    "Run `policy` on `sim` for `n_steps`, feeding it the recent KPI log; returns this run's KPIs with a `scheme` column."
+    """Run `policy` on `sim` for `n_steps`, feeding it the recent KPI log; returns this run's KPIs with a `scheme`
+    column."""
     from tqdm.auto import tqdm
     recent, new = history, []
     for _ in tqdm(range(n_steps), disable=not progress, desc=label or policy.name):
@@ -169,7 +175,8 @@ def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
     return cell_utilities(k, sim.n_cells)
 
 def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, rounds: int = 2):
-    "Best-response search over the simplex grid of every cell, by counterfactual replay; returns (shares, per-cell utility)."
+    """Best-response search over the simplex grid of every cell, by counterfactual replay; returns (shares, per-cell
+    utility)."""
     x = check_partition(start, sim.active).copy()
     for _ in range(rounds):
         for c in range(sim.n_cells):

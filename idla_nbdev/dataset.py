@@ -31,7 +31,8 @@ def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: floa
 SPREAD_COLUMNS = ['q_median', 'q_floor']
 
 def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed: int = 0) -> dict:
-    "Median and mean absolute deviation (`SPREAD_COLUMNS`) of q `(cells, slots)` in the step after `before` (served, not advanced) under `shares`, over `draws` redraws of the random events in between."
+    """Median and mean absolute deviation (`SPREAD_COLUMNS`) of q `(cells, slots)` in the step after `before` (served,
+    not advanced) under `shares`, over `draws` redraws of the random events in between."""
     qs = []
     for r in range(draws):
         sim = before.copy()
@@ -44,7 +45,8 @@ def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed:
 
 def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: int = 0, floor_draws: int = 0,
                  progress: bool = True) -> pd.DataFrame:
-    "Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if `floor_draws`)."
+    """Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if
+    `floor_draws`)."""
     sim, rng = Simulator(cfg), np.random.default_rng(seed)
     logs, before = [], None
     for _ in tqdm(range(n_steps), disable=not progress, desc='collect'):
@@ -68,13 +70,15 @@ def history_columns(H: int = H_DEFAULT) -> list[str]:
     return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
 
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
-    "Mbit/s each KPI row's slice would carry with the whole cell: carried traffic / PRB utilisation, or `cqi_capacity` where it used no PRB."
+    """Mbit/s each KPI row's slice would carry with the whole cell: carried traffic / PRB utilisation, or
+    `cqi_capacity` where it used no PRB."""
     used = kpis.prb_util.values > 1e-6
     with np.errstate(divide='ignore', invalid='ignore'):
         return np.where(used, kpis.carried.values / np.where(used, kpis.prb_util.values, 1.), cqi_capacity(kpis.cqi.values, radio))
 
 def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -> pd.DataFrame:
-    "Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps per slice."
+    """Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps
+    per slice."""
     k = kpis.sort_values(['cell', 'slot', 'step']).reset_index(drop=True)
     k['capacity'] = slice_capacity(k)
     g = k.groupby(['cell', 'slot'], sort=False)
@@ -99,7 +103,8 @@ def requirement_range(widen: float = 2.) -> tuple[tuple[float, float], tuple[flo
     return (req[:, 0].min() / widen, req[:, 0].max() * widen), (req[:, 1].min() / widen, req[:, 1].max() * widen)
 
 def relabel(samples: pd.DataFrame, copies: int = 1, seed: int = 0, near: float = 0.5) -> pd.DataFrame:
-    "`copies` of each collected sample (`aug` 3) with new requirements (a fraction `near` around the achieved ones) and q by eq. 3."
+    """`copies` of each collected sample (`aug` 3) with new requirements (a fraction `near` around the achieved ones)
+    and q by eq. 3."""
     rng = np.random.default_rng([seed, 3])
     orig = samples[samples.aug == 0]
     (v_lo, v_hi), (d_lo, d_hi) = requirement_range()
@@ -141,7 +146,8 @@ NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_uti
                 'v_req', 'd_req', 'q']
 
 def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
-    "Check a KPI log against the schema (`KPI_COLUMNS`); return it with canonical dtypes or raise `ValueError` naming the problem."
+    """Check a KPI log against the schema (`KPI_COLUMNS`); return it with canonical dtypes or raise `ValueError` naming
+    the problem."""
     missing = [c for c in KPI_COLUMNS if c not in df.columns]
     if missing: raise ValueError(f"{source}: missing column(s) {missing}; expected {KPI_COLUMNS}")
     if df.empty: raise ValueError(f"{source}: no rows")
@@ -193,12 +199,14 @@ def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
 
 # %% ../nbs/03_data.ipynb #1d9f59d9
 def collection_mixes(n_slots: int = 4, types: tuple = tuple(SERVICE_TYPES)) -> list[tuple]:
-    "Slice mixes of the collection networks: consecutive `n_slots` of `types` in rotation, so each type runs in `n_slots` mixes."
+    """Slice mixes of the collection networks: consecutive `n_slots` of `types` in rotation, so each type runs in
+    `n_slots` mixes."""
     n = len(types)
     return [tuple(types[(n_slots * k + j) % n] for j in range(n_slots)) for k in range(n)]
 
 def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3, progress: bool = True) -> pd.DataFrame:
-    "Collected samples (not augmented) of every `collection_mixes` network run `days` under the exploring policy; column `net` numbers the network."
+    """Collected samples (not augmented) of every `collection_mixes` network run `days` under the exploring policy;
+    column `net` numbers the network."""
     parts = []
     for k, mix in enumerate(tqdm(collection_mixes(), disable=not progress, desc='networks')):
         kpis = collect_kpis(SimConfig(slices=mix, seed=seed + k), days * 96, seed=seed + k, floor_draws=floor_draws, progress=False)

@@ -31,7 +31,8 @@ class ExperimentConfig:
     steps: int = 96  # per phase (96 = one day)
     start_step: int = 0
     estimator: str = 'shipped'  # 'shipped' (data/estimator.pt, the general one) or 'train' on T1's samples
-    rl_gradient_steps: int = 8
+    rl_gradient_steps: int = 8  # SAC gradient steps per period while it learns
+    rl_protocol: str = 'paper'  # 'paper': SAC only fills its buffer in T1 and trains from T2; 'online': it trains from T1
     load_scale: float = 1.3  # busier than the default so that decisions matter
     seed: int = 0
 
@@ -43,6 +44,7 @@ class ExperimentConfig:
         if not isinstance(self.load_scale, (int, float)) or not self.load_scale > 0:
             raise ValueError(f"experiment setting load_scale must be a positive number, got {self.load_scale!r}")
         for name in (*self.slices, *self.new_slices): service_type(name)
+        if self.rl_protocol not in ('paper', 'online'): raise ValueError(f"rl_protocol must be 'paper' or 'online', got {self.rl_protocol!r}")
         if self.estimator not in ('train', 'shipped'): raise ValueError(f"estimator must be 'shipped' or 'train', got {self.estimator!r}")
         if self.estimator == 'train' and self.steps <= H_DEFAULT: raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
 
@@ -63,7 +65,8 @@ def add_new_slices(sim: Simulator, cfg: ExperimentConfig):
     for name in cfg.new_slices: sim.add_slice(name)
 
 def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -> dict:
-    "Run T1-T3 for Traffic, IDLA, Oracle and SAC; returns the KPIs of every scheme and phase and the estimator's scores."
+    """Run T1-T3 for Traffic, IDLA, Oracle and SAC; returns the KPIs of every scheme and phase and the estimator's
+    scores."""
     cfg = cfg or ExperimentConfig()
     sim_cfg = SimConfig(n_sites=cfg.n_sites, slices=cfg.slices, start_step=cfg.start_step, load_scale=cfg.load_scale, seed=cfg.seed)
     runs, info = [], {}
@@ -100,9 +103,14 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -
 
     sim = Simulator(sim_cfg)
     rl = SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed)
-    phase(sim, rl, 'T1', 'DRL (SAC)'); h = phase(sim, rl, 'T2', 'DRL (SAC)')
+    rl.learning = cfg.rl_protocol == 'online'
+    phase(sim, rl, 'T1', 'DRL (SAC)')
+    rl.learning = True
+    h = phase(sim, rl, 'T2', 'DRL (SAC)')
     add_new_slices(sim, cfg)
-    phase(sim, SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed), 'T3', 'DRL (SAC)', h)
+    rl3 = SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed)
+    phase(sim, rl3, 'T3', 'DRL (SAC)', h)
+    info.update(sac_updates_T2=rl.updates, sac_updates_T3=rl3.updates)
     return dict(kpis=pd.concat(runs, ignore_index=True), info=info, config=asdict(cfg))
 
 # %% ../nbs/07_evaluation.ipynb #655416d9
@@ -156,9 +164,10 @@ def plot_new_slice(kpis: pd.DataFrame, slot: int):
     ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells', title=f'the new {service} slice (T3)')
     return ax
 
-# %% ../nbs/07_evaluation.ipynb #efc42f0f
+# %% ../nbs/07_evaluation.ipynb #f656b632
 def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2, seed: int = 0) -> pd.DataFrame:
-    "Predicted vs realised q (one row per served slice) under IDLA's partition and `draws` exploring ones, each period replayed; IDLA runs on."
+    """Predicted vs realised q (one row per served slice) under IDLA's partition and `draws` exploring ones, each
+    period replayed; IDLA runs on."""
     idla, explore, rows = IDLAPolicy(estimator), ExplorePolicy(seed=seed), []
     for _ in range(n_steps):
         obs, mask = history_obs(sim, history, estimator.cfg.H)

@@ -20,7 +20,8 @@ _SCENARIO_DEFAULTS = {'uma': dict(isd=500., h_bs=25., min_dist=35.), 'umi': dict
 
 @dataclass
 class RadioConfig:
-    "Radio parameters (TR 38.901 Tables 7.2-1, 7.3-1, 7.8-1); `isd`, `h_bs`, `min_dist` default to the scenario's values."
+    """Radio parameters (TR 38.901 Tables 7.2-1, 7.3-1, 7.8-1); `isd`, `h_bs`, `min_dist` default to the scenario's
+    values."""
     scenario: str = 'uma'  # 'uma' (TR 38.901 UMa) or 'umi' (UMi street canyon)
     fc_ghz: float = 2.6  # carrier frequency
     n_prb: int = 100  # PRBs per cell (20 MHz at 15 kHz SCS, 12 subcarriers = 180 kHz per PRB)
@@ -96,7 +97,8 @@ class Layout:
     def wrap(self) -> bool: return len(self.images) > 1
 
     def _nearest_images(self, ue_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        "Vector `(U, sites, 2)` from each site's nearest wrap-around image to each user, and that image's index `(U, sites)`."
+        """Vector `(U, sites, 2)` from each site's nearest wrap-around image to each user, and that image's index `(U,
+        sites)`."""
         delta = ue_xy[:, None, None, :] - self.site_xy[None, :, None, :] - self.images[None, None, :, :]
         k = (delta ** 2).sum(-1).argmin(-1)
         return np.take_along_axis(delta, k[..., None, None], 2)[:, :, 0], k
@@ -106,7 +108,8 @@ class Layout:
         return self._nearest_images(ue_xy)[0]
 
     def wrap_xy(self, ue_xy: np.ndarray) -> np.ndarray:
-        "Positions folded back into the cluster: shifted by the image of the nearest site (identity without wrap-around)."
+        """Positions folded back into the cluster: shifted by the image of the nearest site (identity without
+        wrap-around)."""
         if not self.wrap: return ue_xy  # a wrap-around layout has no guard sites, so every site is a real one
         offsets, k = self._nearest_images(ue_xy)
         nearest = (offsets ** 2).sum(-1).argmin(1)
@@ -150,7 +153,8 @@ def los_probability(d2d_out: npt.ArrayLike, scenario: str = 'uma', h_ut: npt.Arr
     return p
 
 def pathloss_db(d2d: npt.ArrayLike, los: npt.ArrayLike, cfg: RadioConfig, h_ut: npt.ArrayLike = 1.5) -> np.ndarray:
-    "Path loss (dB) of TR 38.901 Table 7.4.1-1 for the scenario in `cfg` (effective environment height 1 m); `los` boolean like `d2d`."
+    """Path loss (dB) of TR 38.901 Table 7.4.1-1 for the scenario in `cfg` (effective environment height 1 m); `los`
+    boolean like `d2d`."""
     a_l, b_l, bp_c, a_n, b_n, f_n, h_n = _PL[cfg.scenario][:7]
     h_ut = np.asarray(h_ut, dtype=float)
     d2d = np.maximum(np.asarray(d2d, dtype=float), 10.)
@@ -170,7 +174,8 @@ def shadow_sigma_db(los: npt.ArrayLike, scenario: str = 'uma') -> np.ndarray:
 
 # %% ../nbs/01_radio.ipynb #1d7d1340
 def user_heights(rng: np.random.Generator, indoor: np.ndarray) -> np.ndarray:
-    "UT heights (m), TR 38.901 Table 7.4.1-1 note: 1.5 m outdoors, floor n of an N-floor building indoors (N ~ U{4..8}, n ~ U{1..N})."
+    """UT heights (m), TR 38.901 Table 7.4.1-1 note: 1.5 m outdoors, floor n of an N-floor building indoors (N ~
+    U{4..8}, n ~ U{1..N})."""
     floors = rng.integers(4, 9, len(indoor))
     return np.where(indoor, 3 * rng.integers(0, floors) + 1.5, 1.5)
 
@@ -252,7 +257,8 @@ def sinr_db(rx_mw: np.ndarray, serving: np.ndarray, cell_load: np.ndarray, noise
 
 # %% ../nbs/01_radio.ipynb #e01538cb
 def random_users(rng: np.random.Generator, xy: np.ndarray, layout: Layout, cfg: RadioConfig) -> UserRadio:
-    "Radio state of users at `xy`: indoor with probability `cfg.indoor_fraction`, heights, O2I loss, LOS and shadowing draws."
+    """Radio state of users at `xy`: indoor with probability `cfg.indoor_fraction`, heights, O2I loss, LOS and
+    shadowing draws."""
     n, n_sites = len(xy), len(layout.site_xy)
     indoor = rng.random(n) < cfg.indoor_fraction
     o2i, d_in = o2i_loss_db(rng, indoor, cfg)
@@ -282,7 +288,8 @@ def drop_users(rng: np.random.Generator, cells: npt.ArrayLike, layout: Layout, c
     raise RuntimeError(f"could not place {len(todo)} users in their cells' best-server areas")
 
 def uniform_users(rng: np.random.Generator, n: int, layout: Layout, cfg: RadioConfig) -> UserRadio:
-    "`n` users dropped uniformly over the real sites' hexagons (at least `cfg.min_dist` from every site), as in the 3GPP calibration."
+    """`n` users dropped uniformly over the real sites' hexagons (at least `cfg.min_dist` from every site), as in the
+    3GPP calibration."""
     xy = np.zeros((0, 2))
     while len(xy) < n:
         m = 2 * (n - len(xy))
@@ -322,7 +329,8 @@ def cqi_capacity(cqi: npt.ArrayLike, cfg: RadioConfig | None = None) -> np.ndarr
 
 # %% ../nbs/01_radio.ipynb #86982a20
 def geometry_drop(layout: Layout, cfg: RadioConfig, users_per_cell: int = 60, load: float = 1., seed: int = 0) -> pd.DataFrame:
-    "Drop `users_per_cell` users in every cell with every cell at `load`; one row per user with SINR (noise included) and CQI."
+    """Drop `users_per_cell` users in every cell with every cell at `load`; one row per user with SINR (noise included)
+    and CQI."""
     rng = np.random.default_rng(seed)
     cells = np.repeat(np.arange(layout.n_cells), users_per_cell)
     users = drop_users(rng, cells, layout, cfg)
@@ -337,7 +345,8 @@ CALIBRATION_REFERENCE = pd.DataFrame(  # TR 38.901 large-scale calibration, UMa 
     index=pd.Index([5, 50, 95], name='percentile'))
 
 def calibration_config() -> RadioConfig:
-    "The TR 38.901 Table 7.8-1 large-scale calibration set-up: UMa, 6 GHz, ISD 500 m, 49 dBm, 10-element panel tilted 12 deg."
+    """The TR 38.901 Table 7.8-1 large-scale calibration set-up: UMa, 6 GHz, ISD 500 m, 49 dBm, 10-element panel tilted
+    12 deg."""
     return RadioConfig(scenario='uma', fc_ghz=6., tx_dbm=49., tilt_deg=12., n_vertical=10, dv_lambda=0.5,
                        indoor_fraction=0.8, high_loss_fraction=0.5)
 

@@ -46,7 +46,8 @@ def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int
 
 def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 2_000, client=None, n_workers: int = 2,
                solver: Callable = fast_solve, **options) -> pd.DataFrame:
-    "Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk; tidy partitions."
+    """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk; tidy
+    partitions."""
     from distributed import Client, LocalCluster
     own = client is None
     if own: client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
@@ -93,7 +94,8 @@ class PeakRSS:
 # %% ../nbs/08_scale.ipynb #5f05f9d1
 def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk: int = 2_000, sample: int = 300,
               device: str = 'cpu', solver: Callable = fast_solve, **options) -> dict:
-    "Solve every cell with `solver(**options)` in chunks; time, rows per slice, memory, and quality against the G=1000 grid DP on `sample` cells."
+    """Solve every cell with `solver(**options)` in chunks; time, rows per slice, memory, and quality against the
+    G=1000 grid DP on `sample` cells."""
     model = model.to(device)
     counted = RowCounter(model)
     if device != 'cpu': torch.cuda.reset_peak_memory_stats()
@@ -115,7 +117,8 @@ def main(cells: Param("number of cells", int) = 100_000,
          polish: Param("polish rounds of the fast method", int) = 0,
          chunk: Param("cells per chunk", int) = 2_000,
          sample: Param("cells checked against the G=1000 grid DP", int) = 300):
-    "Print the benchmark of the fast solver on busy cells, on every device present (console script `idla-scale-benchmark`)."
+    """Print the benchmark of the fast solver on busy cells, on every device present (console script
+    `idla-scale-benchmark`)."""
     from idla_nbdev.estimator import load_estimator
     from idla_nbdev.dataset import load_samples
     from pathlib import Path

@@ -28,7 +28,8 @@ __all__ = ['D_MAX', 'KPI_COLUMNS', 'OBS_FEATURES', 'generate_traffic_mask', 'loa
 # %% ../nbs/02_simulator.ipynb #622a1e04
 def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_per_day: int = 96, noise: float = 0.08,
                           seed: int = 0) -> pd.DataFrame:
-    "Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type, from each type's hourly profile."
+    """Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type, from each type's hourly
+    profile."""
     if steps_per_day < 1: raise ValueError(f"steps_per_day must be positive, got {steps_per_day}")
     rng = np.random.default_rng(seed)
     hours = np.arange(steps_per_day) * 24 / steps_per_day
@@ -164,7 +165,8 @@ class Simulator:
 # %% ../nbs/02_simulator.ipynb #6c126658
 @patch
 def _mean_users(self: Simulator, t: float) -> np.ndarray:
-    "Mean active users `(cells, slots)` at (fractional) step `t`: busy-hour count x traffic mask (interpolated) x active."
+    """Mean active users `(cells, slots)` at (fractional) step `t`: busy-hour count x traffic mask (interpolated) x
+    active."""
     def at(step): return np.array([self.mask[s.name].iloc[step % self.steps_per_day] if s.name in self.mask
                                    else self.mask.iloc[step % self.steps_per_day].mean() for s in self.services])
     lo, w = int(np.floor(t)), t - np.floor(t)
@@ -210,7 +212,8 @@ def _snapshot(self: Simulator, users: dict) -> dict:
 
 # %% ../nbs/02_simulator.ipynb #65181532
 def a3_handover(rx_dbm: np.ndarray, serving: np.ndarray, offset_db: float, allowed: np.ndarray | None = None) -> np.ndarray:
-    "Serving cell of each user after an A3 event (TS 38.331): the strongest `allowed` cell if it beats the server by more than `offset_db`."
+    """Serving cell of each user after an A3 event (TS 38.331): the strongest `allowed` cell if it beats the server by
+    more than `offset_db`."""
     if offset_db < 0: raise ValueError(f"handover hysteresis must be non-negative, got {offset_db}")
     cand = rx_dbm if allowed is None else np.where(allowed, rx_dbm, -np.inf)
     best = cand.argmax(1)
@@ -243,7 +246,8 @@ def _move_users(self: Simulator):
 
 @patch
 def _play_period(self: Simulator) -> list[dict]:
-    "Draw the period's sub-steps (departures, mobility, handovers, arrivals, offered rates); the users end where the period ends."
+    """Draw the period's sub-steps (departures, mobility, handovers, arrivals, offered rates); the users end where the
+    period ends."""
     p_leave = 1 - np.exp(-self.dt_s / (self._per_service('session_min') * 60))
     plan = []
     for k in range(self.cfg.n_substeps):
@@ -317,7 +321,8 @@ def _per_slot(self: Simulator, snap: dict, weights=None) -> np.ndarray:
 
 @patch
 def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarray, util: np.ndarray) -> tuple[dict, np.ndarray]:
-    "Queues of one sub-step under shares `x`, with load and interference iterated to a fixed point; returns (queue dict, util)."
+    """Queues of one sub-step under shares `x`, with load and interference iterated to a fixed point; returns (queue
+    dict, util)."""
     radio = self.cfg.radio
     burst, air, buffer = (self._per_service(f) for f in ('burst_kbit', 'air_delay', 'buffer_ms'))
     cell, rate, p = snap['cell'], snap['rate'], snap['rx_mw']
@@ -376,7 +381,8 @@ def advance(self: Simulator):
 
 @patch
 def step(self: Simulator, shares, advance: bool = True) -> pd.DataFrame:
-    "Serve the current period under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the period's KPIs, one row per active (cell, slice)."
+    """Serve the current period under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the
+    period's KPIs, one row per active (cell, slice)."""
     r = self.serve(shares)
     self.backlog, self.cell_util = r['backlog'], r['cell_util']
     kpis = self.kpi_frame(r)
@@ -478,7 +484,8 @@ gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
 
 # %% ../nbs/02_simulator.ipynb #b94e0bb1
 def kpi_summary(kpis: pd.DataFrame) -> pd.DataFrame:
-    "Per service type: mean users, CQI, offered traffic, share, throughput and q, median delay, share of satisfied slices."
+    """Per service type: mean users, CQI, offered traffic, share, throughput and q, median delay, share of satisfied
+    slices."""
     return kpis.groupby('service', sort=False).agg(users=('users', 'mean'), cqi=('cqi', 'mean'), offered=('offered', 'mean'),
         share=('share', 'mean'), throughput=('throughput', 'mean'), delay=('delay', 'median'), q=('q', 'mean'),
         satisfied=('q', lambda q: (q >= 1).mean()))

@@ -28,7 +28,8 @@ __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SOLVERS', 'toy_qos', 'random
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-    "Known monotone QoS curves: `obs[..., :4] = (a, p, s_curve, c)`; concave `1-exp(-(x/a)^p)` or an S-curve centred at `c`."
+    """Known monotone QoS curves: `obs[..., :4] = (a, p, s_curve, c)`; concave `1-exp(-(x/a)^p)` or an S-curve centred
+    at `c`."""
     a, p, s_curve, c = obs[..., 0], obs[..., 1], obs[..., 2], obs[..., 3]
     concave = 1 - torch.exp(-(x.clamp(min=1e-6) / a) ** p.clamp(max=1))
     w = 0.05 + 0.1 * a
@@ -48,17 +49,20 @@ def random_toy_cells(n_cells: int, max_slices: int = 4, min_slices: int | None =
 
 # %% ../nbs/05_solver.ipynb #53ca78f0
 def saturating_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-    "`q = q0 + (1 - q0)(1 - exp(-b x))` with `obs[..., :2] = (b, q0)`: log q concave, slope `(1 - q0) b` at 0 (so a slice may get nothing)."
+    """`q = q0 + (1 - q0)(1 - exp(-b x))` with `obs[..., :2] = (b, q0)`: log q concave, slope `(1 - q0) b` at 0 (so a
+    slice may get nothing)."""
     b, q0 = obs[..., 0], obs[..., 1]
     return q0 + (1 - q0) * -torch.expm1(-b * x)
 
 def saturating_response(lam: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-    "Each slice's best response `argmax_{x in [0, 1]} log q(x) - lam x` for `saturating_qos`: `x = log((1 - q0)(b + lam) / lam) / b`, clipped."
+    """Each slice's best response `argmax_{x in [0, 1]} log q(x) - lam x` for `saturating_qos`: `x = log((1 - q0)(b +
+    lam) / lam) / b`, clipped."""
     b, q0 = obs[..., 0], obs[..., 1]
     return (torch.log((1 - q0) * (b + lam) / lam) / b).clamp(0, 1)
 
 def power_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-    "`q = min(1, (x / a)^p)` with `obs[..., :2] = (a, p)`: log q concave, infinite slope at 0, saturated from `x = a` on."
+    """`q = min(1, (x / a)^p)` with `obs[..., :2] = (a, p)`: log q concave, infinite slope at 0, saturated from `x = a`
+    on."""
     a, p = obs[..., 0], obs[..., 1]
     return (x / a).pow(p).clamp(max=1)
 
@@ -80,7 +84,8 @@ class KnownFamily:
     sample: Callable  # (shape, generator) -> float64 parameters (*shape, F)
 
     def cells(self, n_cells: int, max_slices: int = 16, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-        "Random float64 `(obs, mask)`: 1 to `max_slices` slices per cell in random slots (inactive leading slots included)."
+        """Random float64 `(obs, mask)`: 1 to `max_slices` slices per cell in random slots (inactive leading slots
+        included)."""
         g = torch.Generator().manual_seed(seed)
         obs = self.sample((n_cells, max_slices), g)
         k = torch.randint(1, max_slices + 1, (n_cells, 1), generator=g)
@@ -97,7 +102,8 @@ KNOWN_FAMILIES = {f.name: f for f in [
 
 # %% ../nbs/05_solver.ipynb #4de7860b
 def known_optimum(family: KnownFamily, obs: torch.Tensor, mask: torch.Tensor, iters: int = 200) -> torch.Tensor:
-    "Exact optimum `x` (float64) of Problem 2 for a `KnownFamily`: bisection on the multiplier until the best responses sum to 1."
+    """Exact optimum `x` (float64) of Problem 2 for a `KnownFamily`: bisection on the multiplier until the best
+    responses sum to 1."""
     obs, mask = obs.double(), torch.as_tensor(mask, dtype=torch.bool)
     lo, hi = torch.full((len(obs), 1), 1e-12, dtype=torch.float64), torch.full((len(obs), 1), 1e12, dtype=torch.float64)
     total = lambda lam: torch.where(mask, family.response(lam, obs), 0.).sum(-1, keepdim=True)
@@ -128,7 +134,8 @@ def _first_bad(bad: torch.Tensor) -> str:
     return f"cell {c}, slot {s}" + (f", feature {f[0]}" if f else "")
 
 def check_cells(obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, nonneg: bool = True):
-    "Validate and convert `(obs, mask, x_prev)` to tensors: `obs (cells, slots, F)` finite (and non-negative), bool `mask`, feasible warm start."
+    """Validate and convert `(obs, mask, x_prev)` to tensors: `obs (cells, slots, F)` finite (and non-negative), bool
+    `mask`, feasible warm start."""
     obs = torch.as_tensor(obs)
     if not obs.is_floating_point(): obs = obs.float()
     if obs.ndim != 3: raise ValueError(f"obs must be (cells, slots, features), got shape {tuple(obs.shape)}")
@@ -148,7 +155,8 @@ def check_cells(obs: Cells, mask: Cells | None = None, x_prev: Cells | None = No
 
 # %% ../nbs/05_solver.ipynb #fddf369d
 def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, q_min: float = Q_MIN) -> torch.Tensor:
-    "Per-cell objective `sum_s log f(x_s, o_s)` over active slots, with q clipped to `[q_min, 1]` (`x`: `(..., slots)`)."
+    """Per-cell objective `sum_s log f(x_s, o_s)` over active slots, with q clipped to `[q_min, 1]` (`x`: `(...,
+    slots)`)."""
     q = f(x, obs).clamp(q_min, 1)
     return torch.where(mask, q.log(), torch.zeros_like(q)).sum(-1)
 
@@ -165,7 +173,8 @@ def _check_values(values: torch.Tensor, cell: torch.Tensor, slot: torch.Tensor):
 @torch.enable_grad()  # slopes are needed even when the caller runs under no_grad
 def slice_values(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, q_min: float = Q_MIN,
                  slopes: bool = True, strict: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    "Each active slice's `g = log clip(f(x, o), q_min, 1)` and its slope `dg/dx` (0 on inactive slots); NaN from `f` raises, or with `strict=False` counts as `q_min`."
+    """Each active slice's `g = log clip(f(x, o), q_min, 1)` and its slope `dg/dx` (0 on inactive slots); NaN from `f`
+    raises, or with `strict=False` counts as `q_min`."""
     cell, slot = mask.nonzero(as_tuple=True)
     xa = x[cell, slot].detach().requires_grad_(slopes)
     ga = f(xa, obs[cell, slot]).clamp(q_min, 1).log()
@@ -205,7 +214,8 @@ def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor) -> tu
 def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
                  iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
                  values: tuple[torch.Tensor, torch.Tensor] | None = None) -> SolveResult:
-    "The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the `values` given)."
+    """The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the
+    `values` given)."""
     g, d = values if values is not None else slice_values(f, x, obs, mask, q_min)
     kkt, gap, lam = kkt_measures(x, d, mask)
     n = len(x)
@@ -266,7 +276,8 @@ def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
 
 # %% ../nbs/05_solver.ipynb #a37dac04
 def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "Best allocation of `G` units over slots, `values (cells, slots, G+1)` the value of each unit count: `(units (cells, slots), best (cells,))`."
+    """Best allocation of `G` units over slots, `values (cells, slots, G+1)` the value of each unit count: `(units
+    (cells, slots), best (cells,))`."""
     n, S, G1 = values.shape
     idx = torch.arange(G1, device=values.device)
     shift = idx[:, None] - idx[None, :]  # [k, j] = k - j
@@ -296,7 +307,8 @@ def _grid_values(f: Callable, obs: torch.Tensor, mask: torch.Tensor, G: int, q_m
 
 def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, G: int = 200,
                   q_min: float = Q_MIN, chunk: int | None = None) -> SolveResult:
-    "Global optimum of Problem 2 on the grid `x_s in {0, 1/G, ..., 1}` by max-plus dynamic programming, concave or not (float64)."
+    """Global optimum of Problem 2 on the grid `x_s in {0, 1/G, ..., 1}` by max-plus dynamic programming, concave or
+    not (float64)."""
     t0 = time.perf_counter()
     obs, mask, _ = check_cells(obs, mask, x_prev)
     obs = obs.double()
@@ -307,7 +319,8 @@ def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
 
 # %% ../nbs/05_solver.ipynb #717afcb7
 def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, q_min: float = Q_MIN) -> SolveResult:
-    "Problem 2 cell by cell with scipy's SLSQP from the warm start, slopes from `slice_values`: the general-purpose reference."
+    """Problem 2 cell by cell with scipy's SLSQP from the warm start, slopes from `slice_values`: the general-purpose
+    reference."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     obs = obs.double()
@@ -333,7 +346,8 @@ def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
 
 def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, step: float = 0.05,
                  q_min: float = Q_MIN) -> SolveResult:
-    "The paper's Oracle: the best point of the simplex grid (interval `step`) per cell by brute force, cells grouped by slice count."
+    """The paper's Oracle: the best point of the simplex grid (interval `step`) per cell by brute force, cells grouped
+    by slice count."""
     t0 = time.perf_counter()
     obs, mask, _ = check_cells(obs, mask, x_prev)
     x = torch.zeros(mask.shape, dtype=obs.dtype)
@@ -351,7 +365,8 @@ def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cel
 
 # %% ../nbs/05_solver.ipynb #e7e3ff51
 def separable_qp_step(slope: torch.Tensor, curv: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    "Exact `argmax_d sum_s slope_s d_s - curv_s d_s^2 / 2` s.t. `sum_s d_s = 0`, `lo <= d <= hi` per row (`curv > 0`, `lo <= 0 <= hi`)."
+    """Exact `argmax_d sum_s slope_s d_s - curv_s d_s^2 / 2` s.t. `sum_s d_s = 0`, `lo <= d <= hi` per row (`curv > 0`,
+    `lo <= 0 <= hi`)."""
     mus = torch.cat([slope - curv * hi, slope - curv * lo], -1).sort(-1).values  # the multiplier's breakpoints
     total = ((slope[:, None] - mus[..., None]) / curv[:, None]).clamp(lo[:, None], hi[:, None]).sum(-1)  # non-increasing in mu
     j = (total > 0).sum(-1, keepdim=True).clamp(1, mus.shape[-1] - 1)
@@ -402,7 +417,8 @@ def _trust_region_newton(f, x, obs, mask, radius, K, tol, q_min):
 
 # %% ../nbs/05_solver.ipynb #2c8be819
 def _local_dp(f, x, obs, mask, h, m, q_min):
-    "The best partition among `x + h k`, integer offsets `k_s in [-m, m]` summing to 0 (max-plus DP over partial sums within ±2m)."
+    """The best partition among `x + h k`, integer offsets `k_s in [-m, m]` summing to 0 (max-plus DP over partial sums
+    within ±2m)."""
     n, S = mask.shape
     k = torch.arange(-m, m + 1, device=x.device)
     cand = x[..., None] + h * k
@@ -429,7 +445,8 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
 def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 10, M: int = 4,
                sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN, seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
-    "Problem 2 exactly where log q is concave: trust-region Newton on the KKT system from the coarse-DP optimum, the warm start and `M` neighbours."
+    """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system from the coarse-DP optimum, the
+    warm start and `M` neighbours."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
@@ -461,7 +478,8 @@ SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fa
 
 # %% ../nbs/05_solver.ipynb #c837e6ed
 def observation_pool(samples: pd.DataFrame, H: int, busiest: float | None = None) -> torch.Tensor:
-    "Observation rows `(rows, 2+4H)` of the collected samples; `busiest` keeps that top fraction by offered traffic / capacity (busy-hour states)."
+    """Observation rows `(rows, 2+4H)` of the collected samples; `busiest` keeps that top fraction by offered traffic /
+    capacity (busy-hour states)."""
     rows = samples[samples.aug == 0]
     if busiest is not None:
         load = rows.offered_1 / rows.capacity_1.clip(lower=1e-9)
@@ -469,7 +487,8 @@ def observation_pool(samples: pd.DataFrame, H: int, busiest: float | None = None
     return torch.tensor(rows[obs_columns(H)].values, dtype=torch.float32)
 
 def synthetic_cells(n_cells: int, pool: torch.Tensor, H: int, max_slices: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(obs, mask)` of `n_cells` cells of 2 to `max_slices` slices (70% full) whose rows are drawn from `pool`, loads jittered by about 10%."
+    """`(obs, mask)` of `n_cells` cells of 2 to `max_slices` slices (70% full) whose rows are drawn from `pool`, loads
+    jittered by about 10%."""
     g = torch.Generator().manual_seed(seed)
     obs = pool[torch.randint(len(pool), (n_cells, max_slices), generator=g)].clone()
     at = obs_layout(H)

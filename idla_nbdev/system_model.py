@@ -122,7 +122,8 @@ def check_partition(shares: npt.ArrayLike, active: npt.ArrayLike | None = None, 
 
 # %% ../nbs/00_system_model.ipynb #e1fb2c6c
 def proportional_shares(weights: npt.ArrayLike, active: npt.ArrayLike | None = None) -> np.ndarray:
-    "Shares proportional to non-negative `weights` over active slots per cell; equal split where a cell's weights are all 0."
+    """Shares proportional to non-negative `weights` over active slots per cell; equal split where a cell's weights are
+    all 0."""
     w = check_nonneg(weights, 'weights')
     active = np.ones_like(w, dtype=bool) if active is None else np.asarray(active, dtype=bool)
     w = np.where(active, w, 0.)
@@ -130,7 +131,7 @@ def proportional_shares(weights: npt.ArrayLike, active: npt.ArrayLike | None = N
     equal = active / np.maximum(active.sum(1, keepdims=True), 1)
     return np.where(tot > 0, w / np.where(tot > 0, tot, 1), equal)
 
-# %% ../nbs/00_system_model.ipynb #f625e17e
+# %% ../nbs/00_system_model.ipynb #fdd90144
 T = TypeVar('T')
 
 def first_line(e: BaseException) -> str:
@@ -145,9 +146,10 @@ def read_checked(path: str | Path, what: str, read: Callable[[Path], T]) -> T:
     try: return read(path)
     except Exception as e: raise ValueError(f"{what} {path} is not readable: {first_line(e)}") from e
 
-# %% ../nbs/00_system_model.ipynb #cc23ae7d
+# %% ../nbs/00_system_model.ipynb #46607548
 def cli_errors(main: Callable) -> Callable:
-    "Wrap a console script so that bad input (a `ValueError`, `TypeError`, `KeyError` or missing file) prints one line and exits with 2."
+    """Wrap a console script so that bad input (a `ValueError`, `TypeError`, `KeyError` or missing file) prints one
+    line and exits with 2."""
     @functools.wraps(main)
     def run(*args, **kwargs):
         try: return main(*args, **kwargs)
