@@ -478,7 +478,7 @@ SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fa
 
 # %% ../nbs/05_solver.ipynb #c837e6ed
 def observation_pool(samples: pd.DataFrame, H: int, busiest: float | None = None) -> torch.Tensor:
-    """Observation rows `(rows, 2+4H)` of the collected samples; `busiest` keeps that top fraction by offered traffic /
+    """Observation rows `(rows, 2+7H)` of the collected samples; `busiest` keeps that top fraction by offered traffic /
     capacity (busy-hour states)."""
     rows = samples[samples.aug == 0]
     if busiest is not None:
