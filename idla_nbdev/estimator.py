@@ -19,7 +19,7 @@ from .dataset import history_columns, HISTORY_KPIS, augment
 
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'QoSEstimator', 'eq3_log', 'split_samples', 'to_tensors', 'TrainConfig',
+           'EstimatorConfig', 'share_ramps', 'eq3_log', 'QoSEstimator', 'split_samples', 'to_tensors', 'TrainConfig',
            'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint',
            'load_estimator']
 
@@ -61,6 +61,12 @@ def share_ramps(x: torch.Tensor, knots: int) -> torch.Tensor:
     k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
     return F.softplus(k * (x.clamp(min=1e-4).log()[..., None] - t)) / k
 
+# %% ../nbs/04_estimator.ipynb #5ee18855
+def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
+    "log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req` `(..., 2)`."
+    log_req = req.clamp(min=1e-9).log().to(log_v.dtype)
+    return torch.minimum(torch.minimum(log_v - log_req[..., 0], log_req[..., 1] - log_d), torch.zeros_like(log_v))
+
 # %% ../nbs/04_estimator.ipynb #3317e59c
 class QoSEstimator(nn.Module):
     "General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions (`EstimatorConfig.kind` picks the head)."
@@ -97,11 +103,6 @@ class QoSEstimator(nn.Module):
             return torch.sigmoid(self.net(z)).squeeze(-1).to(x.dtype)
         log_v, log_d = self.log_kpis(x, obs)
         return eq3_log(log_v, log_d, obs[..., :2]).exp().to(x.dtype)
-
-def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
-    "log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req` `(..., 2)`."
-    log_req = req.clamp(min=1e-9).log().to(log_v.dtype)
-    return torch.minimum(torch.minimum(log_v - log_req[..., 0], log_req[..., 1] - log_d), torch.zeros_like(log_v))
 
 # %% ../nbs/04_estimator.ipynb #bb93d66d
 def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 21), val_cells: Sequence[int] = range(12, 15),

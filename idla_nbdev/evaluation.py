@@ -164,7 +164,7 @@ def plot_new_slice(kpis: pd.DataFrame, slot: int):
     ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells', title=f'the new {service} slice (T3)')
     return ax
 
-# %% ../nbs/07_evaluation.ipynb #4352d162
+# %% ../nbs/07_evaluation.ipynb #7b4d0c26
 def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2, seed: int = 0) -> pd.DataFrame:
     """Predicted vs realised q (one row per served slice) under IDLA's partition and `draws` exploring ones, each
     period replayed; IDLA runs on."""

@@ -1,6 +1,7 @@
 """Build the offline docs site and check it in headless Chromium, as a reader would see it: every page loads
-without console errors, every exported function or class has its API entry with its docstring, and the
-notebooks' figures are visible images."""
+without console errors, every exported function or class has its API entry with its docstring, the notebooks'
+figures are visible images, and nothing trips a reader (prompts, widget reprs, clipped content, dead links,
+files outside the project)."""
 import functools, http.server, importlib, inspect, os, re, shutil, socket, subprocess, sys, threading
 from pathlib import Path
 import pytest
@@ -54,6 +55,29 @@ def browser():
         yield b
         b.close()
 
+OUTSIDE = re.compile(r'shared folder|\.\./shared|DESIGN\.md|seed-paper', re.I)
+
+def reader_problems(page, text: str, out: Path, url: str) -> list:
+    "What a reader would trip over: prompts, widget reprs, content wider than the page, dead internal links, outside files."
+    found = []
+    if re.search(r'\bIn\s*\[\s*\d*\s*\]:', text): found.append("shows 'In [ ]:' prompts")
+    if re.search(r'\b[VH]Box\(children=', text): found.append("shows a raw widget repr")
+    if OUTSIDE.search(text): found.append(f"mentions a file outside the project: {OUTSIDE.search(text).group(0)!r}")
+    clipped = page.evaluate("""() => [...document.querySelectorAll('table, pre, img')].filter(el => {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= document.documentElement.clientWidth + 1) return false;
+        for (let p = el.parentElement; p; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if ((o === 'auto' || o === 'scroll') && p.getBoundingClientRect().right <= document.documentElement.clientWidth + 1) return false;
+        }
+        return true; }).length""")
+    if clipped: found.append(f"{clipped} table(s), code block(s) or figure(s) clipped at the right edge")
+    for href in set(page.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')):
+        if re.match(r'^(\w+:|#|//)', href): continue
+        target = href.split('#')[0].split('?')[0]
+        if target and not (out / target).resolve().exists(): found.append(f"dead link {href!r}")
+    return found
+
 def test_site_has_a_page_per_notebook(site):
     out, _ = site
     pages = {p.stem for p in out.glob('*.html')}
@@ -84,6 +108,7 @@ def test_every_page_loads_cleanly_and_documents_its_api(site, browser):
                 elif not doc: problems.append(f"{name}: {sym} has no docstring")
                 elif doc.split('`')[0][:40] not in text:
                     problems.append(f"{name}: docstring of {sym} not shown")
+        problems += [f"{name}: {p}" for p in reader_problems(page, text, out, url)]
         imgs = page.locator('img')
         for i in range(imgs.count()):
             ok = imgs.nth(i).evaluate('img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0')
