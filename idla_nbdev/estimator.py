@@ -61,7 +61,7 @@ def share_ramps(x: torch.Tensor, knots: int) -> torch.Tensor:
     k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
     return F.softplus(k * (x.clamp(min=1e-4).log()[..., None] - t)) / k
 
-# %% ../nbs/04_estimator.ipynb #5ee18855
+# %% ../nbs/04_estimator.ipynb #844e1661
 def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
     "log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req` `(..., 2)`."
     log_req = req.clamp(min=1e-9).log().to(log_v.dtype)

@@ -131,7 +131,7 @@ def proportional_shares(weights: npt.ArrayLike, active: npt.ArrayLike | None = N
     equal = active / np.maximum(active.sum(1, keepdims=True), 1)
     return np.where(tot > 0, w / np.where(tot > 0, tot, 1), equal)
 
-# %% ../nbs/00_system_model.ipynb #a54a676b
+# %% ../nbs/00_system_model.ipynb #f930844e
 T = TypeVar('T')
 
 def first_line(e: BaseException) -> str:
@@ -146,7 +146,7 @@ def read_checked(path: str | Path, what: str, read: Callable[[Path], T]) -> T:
     try: return read(path)
     except Exception as e: raise ValueError(f"{what} {path} is not readable: {first_line(e)}") from e
 
-# %% ../nbs/00_system_model.ipynb #c2dee36a
+# %% ../nbs/00_system_model.ipynb #369528ac
 def cli_errors(main: Callable) -> Callable:
     """Wrap a console script so that bad input (a `ValueError`, `TypeError`, `KeyError` or missing file) prints one
     line and exits with 2."""
