@@ -92,7 +92,8 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -
         for kpi in HISTORY_KPIS: out[f'{kpi}_{h}'] = g[kpi].shift(h)
         complete &= out[f'throughput_{h}'].notna().values  # and served users (an empty slice reports no QoS)
     out = out[complete & (k.users > 0).values].reset_index(drop=True)
-    if out.empty: raise ValueError(f"no sample has {H} steps of history: the KPI log needs consecutive steps per (cell, slot)")
+    if out.empty:
+        raise ValueError(f"no sample has {H} steps of history: the KPI log needs consecutive steps per (cell, slot)")
     out['aug'] = 0
     return out
 
@@ -153,7 +154,8 @@ def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
     if df.empty: raise ValueError(f"{source}: no rows")
     df = df[KPI_COLUMNS].copy()
     for c in NUMERIC_KPIS:
-        if not pd.api.types.is_numeric_dtype(df[c]): raise ValueError(f"{source}: column {c!r} must be numeric, got {df[c].dtype}")
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise ValueError(f"{source}: column {c!r} must be numeric, got {df[c].dtype}")
     empty = df.users == 0
     for c in NUMERIC_KPIS:
         vals = df.loc[~empty, c] if c in ('throughput', 'delay') else df[c]

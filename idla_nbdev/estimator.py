@@ -19,9 +19,9 @@ from .dataset import history_columns, HISTORY_KPIS, augment
 
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'ps_bound', 'eq3_log', 'QoSEstimator', 'split_samples', 'to_tensors',
-           'TrainConfig', 'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator',
-           'default_checkpoint', 'load_estimator']
+           'EstimatorConfig', 'share_ramps', 'eq3_log', 'QoSEstimator', 'split_samples', 'to_tensors', 'TrainConfig',
+           'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint',
+           'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #830b6f96
 def obs_columns(H: int) -> list[str]:
@@ -61,15 +61,6 @@ def share_ramps(x: torch.Tensor, knots: int) -> torch.Tensor:
     k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
     return F.softplus(k * (x.clamp(min=1e-4).log()[..., None] - t)) / k
 
-# %% ../nbs/04_estimator.ipynb #26614b1d
-def ps_bound(x: torch.Tensor, obs: torch.Tensor, H: int) -> torch.Tensor:
-    """Processor-sharing bound on a flow's throughput (Mbit/s) at share `x`: `c max(1 - lam / c, 1 / n)` with the slice's
-    capacity `c = x C`, from last period's full-cell capacity `C`, offered traffic `lam` and users `n`; non-decreasing in `x`."""
-    at = obs_layout(H)
-    c = x.to(obs.dtype).clamp(min=1e-6) * obs[..., at['capacity'].start]
-    lam, n = obs[..., at['offered'].start], obs[..., at['users'].start].clamp(min=1)
-    return (c * torch.maximum(1 - lam / c, 1 / n)).clamp(min=1e-6)
-
 # %% ../nbs/04_estimator.ipynb #844e1661
 def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
     "log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req` `(..., 2)`."
@@ -104,7 +95,7 @@ class QoSEstimator(nn.Module):
         r = share_ramps(x.to(h.dtype), K)
         log_v = last_v + h[..., 0] + (F.softplus(h[..., 2:2 + K]) * r).sum(-1) / K
         log_d = last_d + h[..., 1] - (F.softplus(h[..., 2 + K:]) * r).sum(-1) / K
-        return torch.minimum(log_v, ps_bound(x, obs, self.cfg.H).to(h.dtype).log()), log_d
+        return log_v, log_d
 
     def forward(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         if self.cfg.kind == 'paper':

@@ -46,7 +46,8 @@ class RadioConfig:
         for f in ('fc_ghz', 'n_prb', 'prb_khz', 'isd', 'h_bs', 'min_dist', 'n_vertical', 'dv_lambda'):
             if not getattr(self, f) > 0: raise ValueError(f"RadioConfig.{f} must be positive, got {getattr(self, f)}")
         for f in ('indoor_fraction', 'high_loss_fraction'):
-            if not 0 <= getattr(self, f) <= 1: raise ValueError(f"RadioConfig.{f} must be in [0, 1], got {getattr(self, f)}")
+            if not 0 <= getattr(self, f) <= 1:
+                raise ValueError(f"RadioConfig.{f} must be in [0, 1], got {getattr(self, f)}")
 
     @property
     def bandwidth_hz(self) -> float: return self.n_prb * self.prb_khz * 1e3
@@ -118,11 +119,14 @@ class Layout:
 def hex_layout(n_sites: int = 7, isd: float = 500., edge: str = 'auto') -> Layout:
     """Hexagonal cluster of `n_sites` three-sector sites. `edge`: 'wrap' (wrap-around, needs a full cluster of
     1, 7, 19, 37... sites), 'guard' (a ring of interfering sites around the cluster) or 'auto' (wrap where possible)."""
-    if not isinstance(n_sites, (int, np.integer)) or n_sites < 1: raise ValueError(f"need at least one site, got n_sites={n_sites!r}")
-    if edge not in ('auto', 'wrap', 'guard'): raise ValueError(f"unknown edge model {edge!r}; use 'auto', 'wrap' or 'guard'")
+    if not isinstance(n_sites, (int, np.integer)) or n_sites < 1:
+        raise ValueError(f"need at least one site, got n_sites={n_sites!r}")
+    if edge not in ('auto', 'wrap', 'guard'):
+        raise ValueError(f"unknown edge model {edge!r}; use 'auto', 'wrap' or 'guard'")
     rings = _rings(n_sites)
     full = 1 + 3 * rings * (rings + 1) == n_sites
-    if edge == 'wrap' and not full: raise ValueError(f"wrap-around needs a full hexagonal cluster (1, 7, 19, 37... sites), got {n_sites}")
+    if edge == 'wrap' and not full:
+        raise ValueError(f"wrap-around needs a full hexagonal cluster (1, 7, 19, 37... sites), got {n_sites}")
     span = np.arange(-rings - 1, rings + 2)
     qr = np.array([(q, r) for q in span for r in span])
     qr = qr[_hex_ring_distance(qr) <= rings + 1]

@@ -53,8 +53,10 @@ def load_traffic_mask(path: str | Path, services: Sequence[str] | None = None) -
     if missing: raise ValueError(f"traffic mask {path} has no column for service type(s) {missing}")
     for c in df.columns:
         if not pd.api.types.is_numeric_dtype(df[c]): raise ValueError(f"traffic mask column {c!r} is not numeric")
-        if df[c].isna().any(): raise ValueError(f"traffic mask column {c!r} has NaN at step {int(df[c].isna().idxmax())}")
-        if (df[c] < 0).any(): raise ValueError(f"traffic mask column {c!r} has a negative value at step {int((df[c] < 0).idxmax())}")
+        if df[c].isna().any():
+            raise ValueError(f"traffic mask column {c!r} has NaN at step {int(df[c].isna().idxmax())}")
+        if (df[c] < 0).any():
+            raise ValueError(f"traffic mask column {c!r} has a negative value at step {int((df[c] < 0).idxmax())}")
         if df[c].max() == 0: raise ValueError(f"traffic mask column {c!r} is all zero")
     return (df / df.max()).rename_axis('step')
 
@@ -113,9 +115,11 @@ class SimConfig:
         for s in self.slices: service_type(s)
         for f in ('step_minutes', 'substep_s', 'load_scale', 'speed_kmh', 'leg_m', 'shadow_decorr_m'):
             v = getattr(self, f)
-            if not isinstance(v, (int, float, np.number)) or not v > 0: raise ValueError(f"SimConfig.{f} must be positive, got {v!r}")
+            if not isinstance(v, (int, float, np.number)) or not v > 0:
+                raise ValueError(f"SimConfig.{f} must be positive, got {v!r}")
         if not self.sla_sigma >= 0: raise ValueError(f"SimConfig.sla_sigma must be non-negative, got {self.sla_sigma}")
-        if not self.handover_db >= 0: raise ValueError(f"SimConfig.handover_db (hysteresis) must be non-negative, got {self.handover_db}")
+        if not self.handover_db >= 0:
+            raise ValueError(f"SimConfig.handover_db (hysteresis) must be non-negative, got {self.handover_db}")
         n = self.step_minutes * 60 / self.substep_s
         if abs(n - round(n)) > 1e-9 or round(n) < 1:
             raise ValueError(f"sub-step of {self.substep_s} s does not divide the {self.step_minutes}-minute O&M period")
@@ -282,7 +286,8 @@ def add_slice(self: Simulator, service: str, cells=None, peak_users: float | Non
     (v_req, d_req) is drawn around the type's nominal values (log-normal, `SimConfig.sla_sigma`) unless given."""
     st = service_type(service)
     cells = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=int)
-    if len(cells) and (cells.min() < 0 or cells.max() >= self.n_cells): raise ValueError(f"cells must be in 0..{self.n_cells - 1}")
+    if len(cells) and (cells.min() < 0 or cells.max() >= self.n_cells):
+        raise ValueError(f"cells must be in 0..{self.n_cells - 1}")
     if req is None: req = np.array([st.v_req, st.d_req]) * np.exp(self.rng.normal(0, self.cfg.sla_sigma, 2))
     elif len(req) != 2 or not (check_nonneg(req, f'{service} requirements') > 0).all():
         raise ValueError(f"{service} requirements must be a positive (v_req, d_req) pair, got {req}")
@@ -416,7 +421,8 @@ def traffic_shares(self: Simulator) -> np.ndarray:
 # %% ../nbs/02_simulator.ipynb #8d448ed4
 def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progress: bool = True) -> pd.DataFrame:
     "Run `policy(sim) -> shares` (Traffic by default) for `n_steps` steps; all KPIs in one frame."
-    if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1): raise ValueError(f"need at least one step to simulate, got {n_steps!r}")
+    if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
+        raise ValueError(f"need at least one step to simulate, got {n_steps!r}")
     policy = policy or (lambda s: s.traffic_shares())
     return pd.concat([sim.step(policy(sim)) for _ in tqdm(range(n_steps), disable=not progress, desc='simulate')], ignore_index=True)
 

@@ -36,40 +36,50 @@ class ServiceType:
     def __post_init__(self):
         for f in ('v_req', 'd_req', 'user_rate', 'burst_kbit', 'air_delay', 'peak_users', 'session_min', 'buffer_ms'):
             v = getattr(self, f)
-            if not np.isfinite(v) or v <= 0: raise ValueError(f"ServiceType {self.name!r}: {f} must be a positive number, got {v}")
+            if not np.isfinite(v) or v <= 0:
+                raise ValueError(f"ServiceType {self.name!r}: {f} must be a positive number, got {v}")
         p = np.asarray(self.profile, dtype=float)
         if p.shape != (24,) or not np.isfinite(p).all() or (p < 0).any() or p.max() <= 0:
             raise ValueError(f"ServiceType {self.name!r}: profile must be 24 non-negative hourly loads, not all zero")
 
 # %% ../nbs/00_system_model.ipynb #d5416349
 SERVICE_TYPES: dict[str, ServiceType] = {s.name: s for s in [
-    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10., peak_users=20., session_min=60.,
-                buffer_ms=100., profile=(.45, .3, .2, .15, .12, .13, .2, .35, .5, .6, .65, .7, .75, .72, .7, .72, .75, .8, .85, .9,
-                                        .97, 1., .9, .7)),
-    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10., peak_users=4., session_min=45.,
-                buffer_ms=300., profile=(.5, .3, .18, .12, .1, .1, .12, .2, .3, .35, .4, .45, .5, .48, .45, .47, .5, .6, .7, .82,
-                                        .95, 1., .95, .75)),
-    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2., peak_users=10., session_min=240.,
-                buffer_ms=50., profile=(.2, .18, .17, .17, .18, .25, .45, .7, .9, 1., 1., .95, .9, .95, 1., .98, .9, .7, .5, .4,
-                                       .32, .28, .25, .22)),
-    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20., peak_users=100., session_min=120.,
-                buffer_ms=2000., profile=(.8, .95, 1., .9, .7, .6, .6, .62, .65, .65, .65, .66, .68, .66, .65, .65, .65, .66, .66,
-                                         .65, .64, .64, .66, .7)),
-    ServiceType('voip', v_req=0.05, d_req=50., user_rate=0.03, burst_kbit=2., air_delay=5., peak_users=15., session_min=3.,
-                buffer_ms=60., profile=(.1, .05, .04, .03, .03, .05, .15, .4, .7, .85, .9, .95, 1., .95, .9, .9, .95, 1., .9, .7,
-                                       .5, .35, .25, .15)),
-    ServiceType('gaming', v_req=10., d_req=30., user_rate=3., burst_kbit=100., air_delay=5., peak_users=1., session_min=45.,
-                buffer_ms=50., profile=(.5, .3, .15, .08, .05, .05, .05, .08, .1, .12, .15, .2, .25, .25, .25, .3, .4, .5, .65,
-                                       .8, .95, 1., .95, .75)),
-    ServiceType('fwa', v_req=50., d_req=300., user_rate=2., burst_kbit=4000., air_delay=10., peak_users=1.5, session_min=240.,
-                buffer_ms=300., profile=(.55, .4, .3, .25, .22, .22, .25, .3, .35, .4, .45, .5, .55, .55, .55, .6, .65, .75, .85,
-                                        .95, 1., 1., .9, .7)),
-    ServiceType('v2x', v_req=0.5, d_req=5., user_rate=0.05, burst_kbit=2., air_delay=1., peak_users=8., session_min=10.,
-                buffer_ms=20., profile=(.1, .05, .05, .05, .1, .3, .7, 1., .9, .6, .5, .5, .55, .5, .5, .6, .8, 1., .85, .6,
-                                       .4, .3, .2, .15)),
-    ServiceType('metering', v_req=0.05, d_req=2000., user_rate=0.002, burst_kbit=16., air_delay=30., peak_users=200.,
-                session_min=30., buffer_ms=5000., profile=(.4, .8, 1., .9, .5, .2, .15, .15, .15, .15, .15, .15, .15, .15,
-                                                           .15, .15, .15, .15, .15, .15, .15, .15, .2, .25)),
+    ServiceType('embb', v_req=5., d_req=100., user_rate=0.25, burst_kbit=400., air_delay=10.,
+                peak_users=20., session_min=60., buffer_ms=100.,
+                profile=(.45, .3, .2, .15, .12, .13, .2, .35, .5, .6, .65, .7, .75, .72, .7, .72, .75, .8, .85, .9,
+                          .97, 1., .9, .7)),
+    ServiceType('video', v_req=3., d_req=200., user_rate=1.2, burst_kbit=500., air_delay=10.,
+                peak_users=4., session_min=45., buffer_ms=300.,
+                profile=(.5, .3, .18, .12, .1, .1, .12, .2, .3, .35, .4, .45, .5, .48, .45, .47, .5, .6, .7, .82,
+                          .95, 1., .95, .75)),
+    ServiceType('urllc', v_req=1., d_req=10., user_rate=0.1, burst_kbit=8., air_delay=2.,
+                peak_users=10., session_min=240., buffer_ms=50.,
+                profile=(.2, .18, .17, .17, .18, .25, .45, .7, .9, 1., 1., .95, .9, .95, 1., .98, .9, .7, .5, .4,
+                          .32, .28, .25, .22)),
+    ServiceType('mmtc', v_req=0.1, d_req=1000., user_rate=0.005, burst_kbit=8., air_delay=20.,
+                peak_users=100., session_min=120., buffer_ms=2000.,
+                profile=(.8, .95, 1., .9, .7, .6, .6, .62, .65, .65, .65, .66, .68, .66, .65, .65, .65, .66, .66,
+                          .65, .64, .64, .66, .7)),
+    ServiceType('voip', v_req=0.05, d_req=50., user_rate=0.03, burst_kbit=2., air_delay=5.,
+                peak_users=15., session_min=3., buffer_ms=60.,
+                profile=(.1, .05, .04, .03, .03, .05, .15, .4, .7, .85, .9, .95, 1., .95, .9, .9, .95, 1., .9, .7,
+                          .5, .35, .25, .15)),
+    ServiceType('gaming', v_req=10., d_req=30., user_rate=3., burst_kbit=100., air_delay=5.,
+                peak_users=1., session_min=45., buffer_ms=50.,
+                profile=(.5, .3, .15, .08, .05, .05, .05, .08, .1, .12, .15, .2, .25, .25, .25, .3, .4, .5, .65, .8,
+                          .95, 1., .95, .75)),
+    ServiceType('fwa', v_req=50., d_req=300., user_rate=2., burst_kbit=4000., air_delay=10.,
+                peak_users=1.5, session_min=240., buffer_ms=300.,
+                profile=(.55, .4, .3, .25, .22, .22, .25, .3, .35, .4, .45, .5, .55, .55, .55, .6, .65, .75, .85,
+                          .95, 1., 1., .9, .7)),
+    ServiceType('v2x', v_req=0.5, d_req=5., user_rate=0.05, burst_kbit=2., air_delay=1.,
+                peak_users=8., session_min=10., buffer_ms=20.,
+                profile=(.1, .05, .05, .05, .1, .3, .7, 1., .9, .6, .5, .5, .55, .5, .5, .6, .8, 1., .85, .6, .4,
+                          .3, .2, .15)),
+    ServiceType('metering', v_req=0.05, d_req=2000., user_rate=0.002, burst_kbit=16., air_delay=30.,
+                peak_users=200., session_min=30., buffer_ms=5000.,
+                profile=(.4, .8, 1., .9, .5, .2, .15, .15, .15, .15, .15, .15, .15, .15, .15, .15, .15, .15, .15,
+                          .15, .15, .15, .2, .25)),
 ]}
 Q_MIN = 1e-3  # floor on q before the log, so an unserved slice gives a finite utility
 
@@ -86,7 +96,8 @@ def check_nonneg(x: npt.ArrayLike, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=float)
     if np.isnan(a).any(): raise ValueError(f"{name} contains NaN at index {np.argwhere(np.isnan(a))[0].tolist()}")
     if np.isinf(a).any(): raise ValueError(f"{name} contains infinity at index {np.argwhere(np.isinf(a))[0].tolist()}")
-    if (a < 0).any(): raise ValueError(f"{name} contains a negative value ({a[a < 0][0]}) at index {np.argwhere(a < 0)[0].tolist()}")
+    if (a < 0).any():
+        raise ValueError(f"{name} contains a negative value ({a[a < 0][0]}) at index {np.argwhere(a < 0)[0].tolist()}")
     return a
 
 # %% ../nbs/00_system_model.ipynb #ae7b9e00
@@ -115,7 +126,8 @@ def check_partition(shares: npt.ArrayLike, active: npt.ArrayLike | None = None, 
     if len(over): raise ValueError(f"shares of cell {over[0]} sum to {x[over[0]].sum():.6f} > 1")
     if active is not None:
         active = np.asarray(active, dtype=bool)
-        if active.shape != x.shape: raise ValueError(f"shares shape {x.shape} does not match active mask {active.shape}")
+        if active.shape != x.shape:
+            raise ValueError(f"shares shape {x.shape} does not match active mask {active.shape}")
         bad = np.argwhere(~active & (x > 0))
         if len(bad): raise ValueError(f"cell {bad[0][0]} gives a share to slot {bad[0][1]}, which has no slice")
     return x
