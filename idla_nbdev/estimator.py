@@ -113,10 +113,11 @@ def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 2
     return dict(train=s[~cell_test & ~cell_val & seen], val=s[cell_val & seen], test=s[cell_test & seen], unseen=s[cell_test & ~seen])
 
 # %% ../nbs/04_estimator.ipynb #ce456389
+def _f32(a) -> torch.Tensor: return torch.tensor(np.asarray(a, dtype=np.float32))
+
 def to_tensors(df: pd.DataFrame, H: int):
     "`(x, obs, q)` float32 tensors of a sample table."
-    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float32))
-    return t(df.x), t(df[obs_columns(H)]), t(df.q)
+    return _f32(df.x), _f32(df[obs_columns(H)]), _f32(df.q)
 
 # %% ../nbs/04_estimator.ipynb #2c41d0df
 @dataclass
@@ -146,8 +147,7 @@ def mae(model: QoSEstimator, df: pd.DataFrame) -> float:
 # %% ../nbs/04_estimator.ipynb #f51c4126
 def _kpi_targets(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Log throughput and log delay achieved by each sample, and whether they belong to its share (not for rule 2)."
-    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float32))
-    return t(np.log(df.throughput.clip(lower=1e-3))), t(np.log(df.delay.clip(lower=1e-2))), torch.tensor((df.aug != 2).values)
+    return _f32(np.log(df.throughput.clip(lower=1e-3))), _f32(np.log(df.delay.clip(lower=1e-2))), torch.tensor((df.aug != 2).values)
 
 def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: bool, gen: torch.Generator) -> torch.Tensor:
     "One batch's loss: error on q, plus the KPI fit (structured) or the monotonicity penalty (paper)."
