@@ -4,21 +4,23 @@
 
 # %% ../nbs/06_baselines.ipynb #4856ad9e
 from __future__ import annotations
-import time
+import copy, time
 import numpy as np
 import numpy.typing as npt
-from typing import Callable
+from typing import Callable, Sequence
 import pandas as pd
+import gymnasium as gym
 import torch
 from .system_model import check_partition, utility
-from .simulator import Simulator, SimConfig, SlicingEnv, cell_observation, masked_softmax, OBS_FEATURES
-from .radio import cqi_capacity
+from .simulator import Simulator, SimConfig
+from .radio import RadioConfig, cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
 from .solver import fast_solve, oracle_solve, simplex_grid
 from .estimator import obs_layout
 
 # %% auto #0
-__all__ = ['Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy', 'cell_utilities', 'SACPolicy',
+__all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy',
+           'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy', 'recent_history',
            'run_policy', 'true_utility', 'replay_optimum']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
@@ -35,12 +37,17 @@ class Policy:
         self.decision_times.append(time.perf_counter() - t0)
         return check_partition(x, sim.active)
     def observe(self, kpis: pd.DataFrame): pass
+    def start_phase(self, name: str):
+        "Called as a phase of the experiment (T1, T2, T3) starts: a policy may act differently per phase."
+        pass
 
+# %% ../nbs/06_baselines.ipynb #e6163e3d
 class TrafficPolicy(Policy):
     "Shares proportional to each slice's current offered traffic (perfect knowledge)."
     name = 'Traffic'
     def decide(self, sim, history): return sim.traffic_shares()
 
+# %% ../nbs/06_baselines.ipynb #09770ff6
 class ExplorePolicy(Policy):
     "Traffic-proportional shares with Dirichlet noise: the data-collection policy of notebook 03."
     name = 'Explore'
@@ -69,8 +76,10 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
         for h in range(H - 2, -1, -1): a[h] = np.where(np.isnan(a[h]), a[h + 1], a[h])
         if kpi == 'cqi': unknown = cell_cqi[None, :, None]
         elif kpi == 'capacity': unknown = cqi_capacity(lags['cqi'], sim.cfg.radio)  # CQI lags are complete by now
-        elif kpi == 'share': unknown = (sim.active / np.maximum(sim.active.sum(1, keepdims=True), 1))[None]  # equal split
-        elif kpi in ('throughput', 'delay'): unknown = sim.req[None, None, :, int(kpi == 'delay')]  # a new slice: at its SLA
+        # equal split
+        elif kpi == 'share': unknown = (sim.active / np.maximum(sim.active.sum(1, keepdims=True), 1))[None]
+        # a new slice: at its SLA
+        elif kpi in ('throughput', 'delay'): unknown = sim.req[None, None, :, int(kpi == 'delay')]
         else: unknown = 0.
         lags[kpi] = np.where(np.isnan(a), unknown, a)
     at = obs_layout(H)
@@ -81,9 +90,9 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
 
 # %% ../nbs/06_baselines.ipynb #dbdc6f72
 class IDLAPolicy(Policy):
-    """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract), warm-started.
-    The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as exact on the
-    shipped estimator's busy cells and about four times faster, notebook 05)."""
+    """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
+    warm-started. The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as
+    exact on the shipped estimator's busy cells and about four times faster, notebook 05)."""
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable = fast_solve, **solver_options):
         if solver is fast_solve: solver_options = dict(M=0, polish=0) | solver_options
@@ -105,17 +114,88 @@ class OraclePolicy(Policy):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
         return oracle_solve(self.f, obs, mask, step=self.step).x
 
+# %% ../nbs/06_baselines.ipynb #55d28da7
+OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']
+
+def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, radio: RadioConfig) -> np.ndarray:
+    "Per-slot features (`OBS_FEATURES`) of `cell` from one step's KPIs, flattened to `n_slots * 8` float32 in [-5, 5]."
+    obs = np.zeros((n_slots, len(OBS_FEATURES)), np.float32)
+    k = kpis[kpis.cell == cell]
+    s = k.slot.values
+    obs[s, 0] = 1
+    obs[s, 1], obs[s, 2] = np.log10(k.v_req), np.log10(k.d_req) - 2
+    obs[s, 3] = np.log10(1 + k.users)
+    obs[s, 4] = k.cqi / 15
+    obs[s, 5] = np.minimum(k.offered / cqi_capacity(k.cqi, radio), 5)
+    obs[s, 6], obs[s, 7] = k.share, k.q
+    return obs.ravel().clip(-5, 5)  # the bounds of `SlicingEnv.observation_space`
+
+
+# %% ../nbs/06_baselines.ipynb #2543259b
+def masked_softmax(a: np.ndarray, active: np.ndarray, temperature: float = 3.) -> np.ndarray:
+    "Shares from an action in [-1, 1]^K: softmax of `temperature * a` over the active slots."
+    z = np.where(active, temperature * np.asarray(a, dtype=float), -np.inf)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+# %% ../nbs/06_baselines.ipynb #cbede4cc
+class SlicingEnv(gym.Env):
+    """One cell's slicing decisions as a gymnasium environment (the other cells follow the Traffic policy); importing
+    `idla_nbdev.baselines` registers it as `idla_nbdev/Slicing-v0`
+    (`gymnasium.make('idla_nbdev/Slicing-v0', config=..., cell=..., episode_steps=...)`).
+
+    Observation: `Box(-5, 5, (S * 8,), float32)`, for each of the S slice slots its `OBS_FEATURES` from the last
+    period's O&M report: active flag, log10 v*, log10 d* - 2, log users, CQI, load, share and q.
+    Action: `Box(-1, 1, (S,), float32)`, one score per slot; the cell's partition is their `masked_softmax` over
+    the active slots. Reward: the cell's utility `sum log q` (eq. 5) in the period served. An episode is
+    `episode_steps` periods from a random time of day, on a network drawn from a fresh seed."""
+    metadata = {'render_modes': []}
+    def __init__(self, config: SimConfig | None = None, cell: int | None = None, episode_steps: int = 96):
+        self.config, self.fixed_cell, self.episode_steps = config or SimConfig(), cell, episode_steps
+        self.n_slots = len(self.config.slices)
+        self.observation_space = gym.spaces.Box(-5., 5., (self.n_slots * len(OBS_FEATURES),), np.float32)
+        self.action_space = gym.spaces.Box(-1., 1., (self.n_slots,), np.float32)
+        self.sim = None
+
+    def _obs(self, kpis):
+        return cell_observation(kpis, self.cell, self.n_slots, self.config.radio)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        cfg = copy.copy(self.config)
+        cfg.seed = int(self.np_random.integers(2 ** 31))
+        cfg.start_step = int(self.np_random.integers(len(cfg.traffic_mask) if cfg.traffic_mask is not None else 96))
+        self.sim = Simulator(cfg)
+        self.cell = self.fixed_cell if self.fixed_cell is not None else int(self.np_random.integers(self.sim.n_cells))
+        self.steps = 0
+        return self._obs(self.sim.step(self.sim.traffic_shares())), {'cell': self.cell}
+
+    def step(self, action):
+        x = self.sim.traffic_shares()
+        x[self.cell] = masked_softmax(action, self.sim.active[self.cell])
+        kpis = self.sim.step(x)
+        q = kpis[kpis.cell == self.cell].q.values
+        self.steps += 1
+        return self._obs(kpis), float(utility(q)), False, self.steps >= self.episode_steps, {'q': q}
+
+gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
+
+
 # %% ../nbs/06_baselines.ipynb #fb2a65f0
 def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
     "Per-cell `sum log q` of one step's KPI table, `(n_cells,)` (0 for a cell without rows)."
     return kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(n_cells), fill_value=0.).values
 
+# %% ../nbs/06_baselines.ipynb #236494f1
 class SACPolicy(Policy):
-    """Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions while `scored`.
-    While `learning` is off it acts uniformly at random and only fills its replay buffer (the paper's T1); `updates`
-    counts the gradient steps taken."""
+    """Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions
+    while `scored`. While `learning` is off it acts uniformly at random and only fills its replay buffer: so it does
+    in the phases named in `fill_only` (the paper's protocol: `('T1',)`). `updates` counts the gradient steps
+    taken."""
     name = 'DRL (SAC)'
-    def __init__(self, sim: Simulator, gradient_steps: int = 8, learning_starts: int = 4, seed: int = 0, **sac_kwargs):
+    def __init__(self, sim: Simulator, gradient_steps: int = 8, learning_starts: int = 4, seed: int = 0,
+                 fill_only: Sequence[str] = (), **sac_kwargs):
         from stable_baselines3 import SAC
         from stable_baselines3.common.logger import configure
         super().__init__()
@@ -126,9 +206,12 @@ class SACPolicy(Policy):
                   policy_kwargs=dict(net_arch=[128, 128]), seed=seed, device='cpu') | sac_kwargs
         self.model = SAC('MlpPolicy', env, **kw)
         self.model.set_logger(configure(None, []))
-        self.gradient_steps, self.learning_starts, self.steps, self.updates, self.learning = gradient_steps, learning_starts, 0, 0, True
+        self.gradient_steps, self.learning_starts, self.fill_only = gradient_steps, learning_starts, tuple(fill_only)
+        self.steps, self.updates, self.learning = 0, 0, True
         self.rng = np.random.default_rng(seed)
         self.pending = None
+
+    def start_phase(self, name: str): self.learning = name not in self.fill_only
 
     def _obs(self, kpis: pd.DataFrame | None, n_cells: int) -> np.ndarray:
         "Every cell's observation from one step's KPIs (zeros before the first step)."
@@ -136,10 +219,13 @@ class SACPolicy(Policy):
         return np.stack([cell_observation(kpis, c, self.n_slots, self.radio) for c in range(n_cells)])
 
     def decide(self, sim, history):
-        if sim.n_slots != self.n_slots: raise ValueError(f"this agent was trained for {self.n_slots} slots, the network now has {sim.n_slots}: train a new one")
+        if sim.n_slots != self.n_slots:
+            raise ValueError(f"this agent was trained for {self.n_slots} slots, the network now has {sim.n_slots}: "
+                             f"train a new one")
         last = history[history.step == sim.t - 1] if history is not None else None
         obs = self._obs(last, sim.n_cells)
-        if self.steps < self.learning_starts or not self.learning: a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
+        if self.steps < self.learning_starts or not self.learning:
+            a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
         else: a, _ = self.model.predict(obs, deterministic=self.scored)  # exploring only while not scored
         self.pending = (obs, a, sim)
         return np.stack([masked_softmax(a[c], sim.active[c]) for c in range(sim.n_cells)])
@@ -148,7 +234,8 @@ class SACPolicy(Policy):
         obs, a, sim = self.pending
         next_obs, reward = self._obs(kpis, sim.n_cells), cell_utilities(kpis, sim.n_cells)
         for c in range(sim.n_cells):
-            self.model.replay_buffer.add(obs[c:c + 1], next_obs[c:c + 1], a[c:c + 1], reward[c:c + 1], np.array([False]), [{}])
+            self.model.replay_buffer.add(obs[c:c + 1], next_obs[c:c + 1], a[c:c + 1], reward[c:c + 1],
+                                         np.array([False]), [{}])
         if not self.learning: return
         self.steps += 1
         if self.steps >= self.learning_starts:
@@ -156,9 +243,19 @@ class SACPolicy(Policy):
             self.model.train(gradient_steps=self.gradient_steps, batch_size=self.model.batch_size)
             self.updates += self.gradient_steps
 
+# %% ../nbs/06_baselines.ipynb #e53b9bb5
+KEEP_STEPS = 8  # how far back a policy looks in the KPI log (the estimator needs H = 1 to 4 steps)
+
+def recent_history(history: pd.DataFrame | None, kpis: pd.DataFrame, t: int,
+                   keep_steps: int = KEEP_STEPS) -> pd.DataFrame:
+    """The KPI log a policy sees before step `t`: `history` and the step just served (`kpis`), the last `keep_steps`
+    steps."""
+    h = kpis if history is None else pd.concat([history, kpis], ignore_index=True)
+    return h[h.step >= t - keep_steps].reset_index(drop=True)
+
 # %% ../nbs/06_baselines.ipynb #0060bb64
-def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFrame | None = None, progress: bool = False,
-               label: str | None = None, keep_steps: int = 8) -> pd.DataFrame:
+def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFrame | None = None,
+               progress: bool = False, label: str | None = None, keep_steps: int = KEEP_STEPS) -> pd.DataFrame:
     """Run `policy` on `sim` for `n_steps`, feeding it the recent KPI log; returns this run's KPIs with a `scheme`
     column."""
     from tqdm.auto import tqdm
@@ -166,8 +263,7 @@ def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFra
     for _ in tqdm(range(n_steps), disable=not progress, desc=label or policy.name):
         k = sim.step(policy(sim, recent))
         policy.observe(k)
-        recent = k if recent is None else pd.concat([recent, k], ignore_index=True)
-        recent = recent[recent.step >= sim.t - keep_steps]  # policies look back at most `keep_steps`
+        recent = recent_history(recent, k, sim.t, keep_steps)
         new.append(k)
     return pd.concat(new, ignore_index=True).assign(scheme=label or policy.name)
 
@@ -177,6 +273,7 @@ def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
     k = sim.copy().step(shares)
     return cell_utilities(k, sim.n_cells)
 
+# %% ../nbs/06_baselines.ipynb #f830e124
 def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, rounds: int = 2):
     """Best-response search over the simplex grid of every cell, by counterfactual replay; returns (shares, per-cell
     utility)."""

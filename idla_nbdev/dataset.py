@@ -28,6 +28,7 @@ def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: floa
         x[c, act] = rng.dirichlet(concentration * len(act) * base[c, act] + 0.3)
     return x
 
+# %% ../nbs/03_data.ipynb #ccfef3ab
 SPREAD_COLUMNS = ['q_median', 'q_floor']
 
 def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed: int = 0) -> dict:
@@ -43,6 +44,7 @@ def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed:
     median = np.median(qs, 0)
     return dict(q_median=median, q_floor=np.abs(qs - median).mean(0))
 
+# %% ../nbs/03_data.ipynb #fb4694b9
 def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: int = 0, floor_draws: int = 0,
                  progress: bool = True) -> pd.DataFrame:
     """Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if
@@ -69,13 +71,16 @@ def history_columns(H: int = H_DEFAULT) -> list[str]:
     "Names of the history features: each of `HISTORY_KPIS`, lag 1 (t-1) to H."
     return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
 
+# %% ../nbs/03_data.ipynb #07b95cfc
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
     """Mbit/s each KPI row's slice would carry with the whole cell: carried traffic / PRB utilisation, or
     `cqi_capacity` where it used no PRB."""
     used = kpis.prb_util.values > 1e-6
     with np.errstate(divide='ignore', invalid='ignore'):
-        return np.where(used, kpis.carried.values / np.where(used, kpis.prb_util.values, 1.), cqi_capacity(kpis.cqi.values, radio))
+        return np.where(used, kpis.carried.values / np.where(used, kpis.prb_util.values, 1.),
+                        cqi_capacity(kpis.cqi.values, radio))
 
+# %% ../nbs/03_data.ipynb #3b4523a8
 def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -> pd.DataFrame:
     """Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps
     per slice."""
@@ -103,6 +108,7 @@ def requirement_range(widen: float = 2.) -> tuple[tuple[float, float], tuple[flo
     req = np.array([(s.v_req, s.d_req) for s in SERVICE_TYPES.values()])
     return (req[:, 0].min() / widen, req[:, 0].max() * widen), (req[:, 1].min() / widen, req[:, 1].max() * widen)
 
+# %% ../nbs/03_data.ipynb #52ffd9f6
 def relabel(samples: pd.DataFrame, copies: int = 1, seed: int = 0, near: float = 0.5) -> pd.DataFrame:
     """`copies` of each collected sample (`aug` 3) with new requirements (a fraction `near` around the achieved ones)
     and q by eq. 3."""
@@ -121,6 +127,7 @@ def relabel(samples: pd.DataFrame, copies: int = 1, seed: int = 0, near: float =
         parts.append(a)
     return pd.concat(parts, ignore_index=True) if parts else orig.iloc[:0]
 
+# %% ../nbs/03_data.ipynb #9ee38703
 def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copies: int = 1, relabels: int = 0,
             seed: int = 0) -> pd.DataFrame:
     "Add augmented samples (column `aug`: 0 original, 1 rule 1, 2 rule 2, 3 relabelled) to original `samples`."
@@ -143,8 +150,8 @@ def augment(samples: pd.DataFrame, rule1: bool = True, rule2: bool = True, copie
     return out
 
 # %% ../nbs/03_data.ipynb #98346c37
-NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried',
-                'v_req', 'd_req', 'q']
+NUMERIC_KPIS = ['step', 'cell', 'slot', 'share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered',
+                'carried', 'v_req', 'd_req', 'q']
 
 def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
     """Check a KPI log against the schema (`KPI_COLUMNS`); return it with canonical dtypes or raise `ValueError` naming
@@ -172,6 +179,7 @@ def validate_kpis(df: pd.DataFrame, source: str = 'KPI table') -> pd.DataFrame:
     if bad.any(): raise ValueError(f"{source}: q of row {served.index[bad][0]} disagrees with min(v/v_req, d_req/d, 1)")
     return df.astype({'step': int, 'cell': int, 'slot': int})
 
+# %% ../nbs/03_data.ipynb #d9853b26
 def load_kpis(path: str | Path) -> pd.DataFrame:
     "Load and validate a KPI log from CSV or Parquet."
     df = read_checked(path, 'KPI file', lambda p: pd.read_parquet(p) if p.suffix == '.parquet' else pd.read_csv(p))
@@ -182,6 +190,7 @@ def sample_columns(H: int = H_DEFAULT) -> list[str]:
     "Columns of a sample table: identification, inputs, output and provenance."
     return ['step', 'cell', 'slot', 'service', 'x', 'v_req', 'd_req'] + history_columns(H) + ['q', 'aug']
 
+# %% ../nbs/03_data.ipynb #a2ba3ff3
 def save_samples(samples: pd.DataFrame, path: str | Path) -> Path:
     "Write samples to Parquet (zstd, floats as float32)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +198,7 @@ def save_samples(samples: pd.DataFrame, path: str | Path) -> Path:
     samples.astype(dict.fromkeys(floats, 'float32')).to_parquet(path, compression='zstd', index=False)
     return path
 
+# %% ../nbs/03_data.ipynb #b0e1503d
 def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     "Read and validate a sample table written by `save_samples`."
     df = read_checked(path, 'sample file', pd.read_parquet)
@@ -206,11 +216,14 @@ def collection_mixes(n_slots: int = 4, types: tuple = tuple(SERVICE_TYPES)) -> l
     n = len(types)
     return [tuple(types[(n_slots * k + j) % n] for j in range(n_slots)) for k in range(n)]
 
-def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3, progress: bool = True) -> pd.DataFrame:
+# %% ../nbs/03_data.ipynb #19cfbda2
+def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3,
+                  progress: bool = True) -> pd.DataFrame:
     """Collected samples (not augmented) of every `collection_mixes` network run `days` under the exploring policy;
     column `net` numbers the network."""
     parts = []
     for k, mix in enumerate(tqdm(collection_mixes(), disable=not progress, desc='networks')):
-        kpis = collect_kpis(SimConfig(slices=mix, seed=seed + k), days * 96, seed=seed + k, floor_draws=floor_draws, progress=False)
+        kpis = collect_kpis(SimConfig(slices=mix, seed=seed + k), days * 96, seed=seed + k, floor_draws=floor_draws,
+                            progress=False)
         parts.append(make_samples(kpis, H).assign(net=k))
     return pd.concat(parts, ignore_index=True)

@@ -28,12 +28,16 @@ def obs_columns(H: int) -> list[str]:
     "Observation features, in model order: requirements, then the history of each of `HISTORY_KPIS`."
     return ['v_req', 'd_req'] + history_columns(H)
 
+# %% ../nbs/04_estimator.ipynb #5ed17980
 def obs_layout(H: int) -> dict[str, slice]:
-    "Where each feature group sits in an observation row of `obs_columns(H)`: `requirements`, then each history KPI's H lags."
+    """Where each feature group sits in an observation row of `obs_columns(H)`: `requirements`, then each history KPI's
+    H lags."""
     return {'requirements': slice(0, 2)} | {k: slice(2 + i * H, 2 + (i + 1) * H) for i, k in enumerate(HISTORY_KPIS)}
 
+# %% ../nbs/04_estimator.ipynb #4ecf07a6
 def transform_obs(obs: torch.Tensor, H: int) -> torch.Tensor:
-    "Raw observations `(..., 2+7H)` to the scale the network sees (before standardisation): log10 requirements, CQI / 15, log1p of the rest."
+    """Raw observations `(..., 2+7H)` to the scale the network sees (before standardisation): log10 requirements, CQI /
+    15, log1p of the rest."""
     at = obs_layout(H)
     return torch.cat([obs[..., at['requirements']].clamp(min=1e-6).log10()]
                      + [obs[..., at[k]] / 15 if k == 'cqi' else obs[..., at[k]].log1p() for k in HISTORY_KPIS], -1)
@@ -43,33 +47,39 @@ ESTIMATOR_KINDS = ('structured', 'paper')
 
 @dataclass
 class EstimatorConfig:
-    "Architecture of the estimator: `kind` 'structured' (throughput and delay curves, then eq. 3) or 'paper' (q directly)."
+    """Architecture of the estimator: `kind` 'structured' (throughput and delay curves, then eq. 3) or 'paper' (q
+    directly)."""
     H: int = 1  # history steps read (at most the dataset's `H_DEFAULT`)
     hidden: tuple = (128, 128, 64, 32)  # 4 hidden layers
     kind: str = 'structured'
     knots: int = 16  # ramps of the structured head, in log x from 1e-3 to 1
 
     def __post_init__(self):
-        if self.kind not in ESTIMATOR_KINDS: raise ValueError(f"unknown estimator kind {self.kind!r}; choose one of {ESTIMATOR_KINDS}")
-        if not (isinstance(self.H, int) and self.H >= 1): raise ValueError(f"EstimatorConfig.H must be a positive integer, got {self.H!r}")
+        if self.kind not in ESTIMATOR_KINDS:
+            raise ValueError(f"unknown estimator kind {self.kind!r}; choose one of {ESTIMATOR_KINDS}")
+        if not (isinstance(self.H, int) and self.H >= 1):
+            raise ValueError(f"EstimatorConfig.H must be a positive integer, got {self.H!r}")
         if not self.knots >= 2: raise ValueError(f"EstimatorConfig.knots must be at least 2, got {self.knots!r}")
 
 # %% ../nbs/04_estimator.ipynb #50e6e178
 def share_ramps(x: torch.Tensor, knots: int) -> torch.Tensor:
-    "Smooth ramps `softplus(k (log x - t_j)) / k`, `(..., knots)`, at `knots` points evenly spaced in log x over [1e-3, 1]; non-decreasing in `x`."
+    """Smooth ramps `softplus(k (log x - t_j)) / k`, `(..., knots)`, at `knots` points evenly spaced in log x over
+    [1e-3, 1]; non-decreasing in `x`."""
     t = torch.linspace(math.log(1e-3), 0., knots, dtype=x.dtype, device=x.device)
     k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
     return F.softplus(k * (x.clamp(min=1e-4).log()[..., None] - t)) / k
 
 # %% ../nbs/04_estimator.ipynb #844e1661
 def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
-    "log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req` `(..., 2)`."
+    """log q of eq. 3, `min(log v - log v*, log d* - log d, 0)`, from log throughput and delay and requirements `req`
+    `(..., 2)`."""
     log_req = req.clamp(min=1e-9).log().to(log_v.dtype)
     return torch.minimum(torch.minimum(log_v - log_req[..., 0], log_req[..., 1] - log_d), torch.zeros_like(log_v))
 
 # %% ../nbs/04_estimator.ipynb #3317e59c
 class QoSEstimator(nn.Module):
-    "General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions (`EstimatorConfig.kind` picks the head)."
+    """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions (`EstimatorConfig.kind`
+    picks the head)."""
     def __init__(self, cfg: EstimatorConfig | None = None):
         super().__init__()
         self.cfg = cfg = cfg or EstimatorConfig()
@@ -83,12 +93,15 @@ class QoSEstimator(nn.Module):
         "Standardised observation features."
         if obs.shape[-1] != len(self.mean):
             cols = ', '.join(obs_columns(self.cfg.H))
-            raise ValueError(f"this estimator reads {len(self.mean)} observation features ({cols}), got {obs.shape[-1]}")
+            raise ValueError(f"this estimator reads {len(self.mean)} observation features ({cols}), "
+                             f"got {obs.shape[-1]}")
         return ((transform_obs(obs, self.cfg.H) - self.mean) / self.std).to(self.mean.dtype)
 
     def log_kpis(self, x: torch.Tensor, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Structured head: predicted log throughput (Mbit/s) and log delay (ms) at share `x`; the first never falls, the second never rises in `x`."
-        if self.cfg.kind != 'structured': raise ValueError("only the structured estimator predicts throughput and delay")
+        """Structured head: predicted log throughput (Mbit/s) and log delay (ms) at share `x`; the first never falls,
+        the second never rises in `x`."""
+        if self.cfg.kind != 'structured':
+            raise ValueError("only the structured estimator predicts throughput and delay")
         h, K, at = self.net(self.features(obs)[..., 2:]), self.cfg.knots, obs_layout(self.cfg.H)
         last_v = obs[..., at['throughput'].start].clamp(min=1e-3).log().to(h.dtype)  # what it achieved at t-1
         last_d = obs[..., at['delay'].start].clamp(min=1e-2).log().to(h.dtype)
@@ -105,12 +118,15 @@ class QoSEstimator(nn.Module):
         return eq3_log(log_v, log_d, obs[..., :2]).exp().to(x.dtype)
 
 # %% ../nbs/04_estimator.ipynb #bb93d66d
-def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 21), val_cells: Sequence[int] = range(12, 15),
+def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 21),
+                  val_cells: Sequence[int] = range(12, 15),
                   unseen: Sequence[str] = ('mmtc', 'v2x')) -> dict:
-    "Collected samples split by cell and service type: train, val, test (held-out cells) and unseen (types never trained on, held-out cells)."
+    """Collected samples split by cell and service type: train, val, test (held-out cells) and unseen (types never
+    trained on, held-out cells)."""
     s = samples[samples.aug == 0]
     cell_test, cell_val, seen = s.cell.isin(test_cells), s.cell.isin(val_cells), ~s.service.isin(unseen)
-    return dict(train=s[~cell_test & ~cell_val & seen], val=s[cell_val & seen], test=s[cell_test & seen], unseen=s[cell_test & ~seen])
+    return dict(train=s[~cell_test & ~cell_val & seen], val=s[cell_val & seen], test=s[cell_test & seen],
+                unseen=s[cell_test & ~seen])
 
 # %% ../nbs/04_estimator.ipynb #ce456389
 def _f32(a) -> torch.Tensor: return torch.tensor(np.asarray(a, dtype=np.float32))
@@ -136,7 +152,8 @@ class TrainConfig:
     relabels: int = 0  # relabelled copies of each collected sample
     seed: int = 0
 
-PAPER_AUGMENTATION = dict(rule1=True, rule2=True, relabels=2)  # rules 1 and 2 and two relabelled copies: the paper head's best
+# rules 1 and 2 and two relabelled copies: the paper head's best
+PAPER_AUGMENTATION = dict(rule1=True, rule2=True, relabels=2)
 
 # %% ../nbs/04_estimator.ipynb #c3ce0543
 def mae(model: QoSEstimator, df: pd.DataFrame) -> float:
@@ -147,9 +164,11 @@ def mae(model: QoSEstimator, df: pd.DataFrame) -> float:
 # %% ../nbs/04_estimator.ipynb #f51c4126
 def _kpi_targets(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Log throughput and log delay achieved by each sample, and whether they belong to its share (not for rule 2)."
-    return _f32(np.log(df.throughput.clip(lower=1e-3))), _f32(np.log(df.delay.clip(lower=1e-2))), torch.tensor((df.aug != 2).values)
+    log_v, log_d = _f32(np.log(df.throughput.clip(lower=1e-3))), _f32(np.log(df.delay.clip(lower=1e-2)))
+    return log_v, log_d, torch.tensor((df.aug != 2).values)
 
-def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: bool, gen: torch.Generator) -> torch.Tensor:
+def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: bool,
+          gen: torch.Generator) -> torch.Tensor:
     "One batch's loss: error on q, plus the KPI fit (structured) or the monotonicity penalty (paper)."
     dist = (lambda e: e.pow(2)) if squared else torch.abs
     if model.cfg.kind == 'paper':
@@ -162,7 +181,8 @@ def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: 
 # %% ../nbs/04_estimator.ipynb #34f88357
 def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig | None = None,
                     tcfg: TrainConfig | None = None, progress: bool = False):
-    "Train a `QoSEstimator` on collected samples `train` (augmented here as `tcfg` says), early-stopped on `val`; returns `(model, history)`."
+    """Train a `QoSEstimator` on collected samples `train` (augmented here as `tcfg` says), early-stopped on `val`;
+    returns `(model, history)`."""
     from tqdm.auto import tqdm
     tcfg = tcfg or TrainConfig()
     torch.manual_seed(tcfg.seed)
@@ -206,6 +226,7 @@ def estimator_state(model: QoSEstimator, metrics: dict | None = None) -> dict:
     cfg = asdict(model.cfg); cfg['hidden'] = list(cfg['hidden'])
     return {'format': CHECKPOINT_FORMAT, 'config': cfg, 'state_dict': model.state_dict(), 'metrics': metrics or {}}
 
+# %% ../nbs/04_estimator.ipynb #e0f09281
 def estimator_from_state(ck: dict, source: str = 'checkpoint') -> QoSEstimator:
     "Rebuild a `QoSEstimator` from `estimator_state`, with clear errors for another format or a mismatch."
     if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
@@ -214,16 +235,19 @@ def estimator_from_state(ck: dict, source: str = 'checkpoint') -> QoSEstimator:
     try:
         model = QoSEstimator(EstimatorConfig(**(cfg | {'hidden': tuple(cfg['hidden'])})))
         model.load_state_dict(ck['state_dict'])
-    except (RuntimeError, TypeError, ValueError) as e: raise ValueError(f"{source} does not match its declared architecture: {e}") from e
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise ValueError(f"{source} does not match its declared architecture: {e}") from e
     model.metrics = ck.get('metrics', {})
     return model.eval()
 
+# %% ../nbs/04_estimator.ipynb #b9343817
 def save_estimator(model: QoSEstimator, path: str | Path, metrics: dict | None = None) -> Path:
     "Save weights, normalisation, architecture and metrics to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(estimator_state(model, metrics), path)
     return path
 
+# %% ../nbs/04_estimator.ipynb #1a502f34
 def default_checkpoint() -> Path:
     "The shipped checkpoint: `data/estimator.pt` of the repository, or of the installed package."
     here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
@@ -231,9 +255,12 @@ def default_checkpoint() -> Path:
         if p.exists(): return p
     raise FileNotFoundError("no shipped estimator checkpoint found (data/estimator.pt); train one with notebook 04")
 
+# %% ../nbs/04_estimator.ipynb #2afad7a0
 def _read_checkpoint(path: Path) -> dict:
-    "`torch.load` with `weights_only=True`, after checking the file is a torch archive at all (torch's own message would advise unsafe loading)."
-    if not zipfile.is_zipfile(path): raise ValueError("not a torch checkpoint (no zip archive: a truncated file or another kind of file)")
+    """`torch.load` with `weights_only=True`, after checking the file is a torch archive at all (torch's own message
+    would advise unsafe loading)."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not a torch checkpoint (no zip archive: a truncated file or another kind of file)")
     return torch.load(path, map_location='cpu', weights_only=True)
 
 def load_estimator(path: str | Path | None = None) -> QoSEstimator:

@@ -5,21 +5,26 @@
 # %% ../nbs/07_evaluation.ipynb #33765912
 from __future__ import annotations
 import json, time
+from typing import Callable, Iterable, Sequence
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from fastcore.script import call_parse, Param
+from matplotlib.axes import Axes
 from .system_model import utility, service_type, read_checked, cli_errors
 from .simulator import Simulator, SimConfig
 from .dataset import make_samples, H_DEFAULT
+from .solver import fast_solve
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
-from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy, history_obs
+from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy, \
+    history_obs, recent_history
 
 # %% auto #0
-__all__ = ['SCHEMES', 'ExperimentConfig', 'add_new_slices', 'run_experiment', 'converged', 'summary_table',
-           'plot_relative_throughput', 'plot_q_cdf', 'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
+__all__ = ['SCHEMES', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices', 'run_experiment',
+           'converged', 'summary_table', 'plot_relative_throughput', 'plot_q_cdf', 'plot_partition', 'partition_panel',
+           'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
 
 # %% ../nbs/07_evaluation.ipynb #326eea55
 @dataclass
@@ -32,7 +37,8 @@ class ExperimentConfig:
     start_step: int = 0
     estimator: str = 'shipped'  # 'shipped' (data/estimator.pt, the general one) or 'train' on T1's samples
     rl_gradient_steps: int = 8  # SAC gradient steps per period while it learns
-    rl_protocol: str = 'paper'  # 'paper': SAC only fills its buffer in T1 and trains from T2; 'online': it trains from T1
+    # 'paper': SAC only fills its buffer in T1 and trains from T2; 'online': it trains from T1
+    rl_protocol: str = 'paper'
     load_scale: float = 1.3  # busier than the default so that decisions matter
     seed: int = 0
 
@@ -44,9 +50,12 @@ class ExperimentConfig:
         if not isinstance(self.load_scale, (int, float)) or not self.load_scale > 0:
             raise ValueError(f"experiment setting load_scale must be a positive number, got {self.load_scale!r}")
         for name in (*self.slices, *self.new_slices): service_type(name)
-        if self.rl_protocol not in ('paper', 'online'): raise ValueError(f"rl_protocol must be 'paper' or 'online', got {self.rl_protocol!r}")
-        if self.estimator not in ('train', 'shipped'): raise ValueError(f"estimator must be 'shipped' or 'train', got {self.estimator!r}")
-        if self.estimator == 'train' and self.steps <= H_DEFAULT: raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
+        if self.rl_protocol not in ('paper', 'online'):
+            raise ValueError(f"rl_protocol must be 'paper' or 'online', got {self.rl_protocol!r}")
+        if self.estimator not in ('train', 'shipped'):
+            raise ValueError(f"estimator must be 'shipped' or 'train', got {self.estimator!r}")
+        if self.estimator == 'train' and self.steps <= H_DEFAULT:
+            raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
 
     @classmethod
     def from_json(cls, path) -> 'ExperimentConfig':
@@ -59,98 +68,177 @@ class ExperimentConfig:
             if k in d: d[k] = tuple(d[k])
         return cls(**d)
 
+# %% ../nbs/07_evaluation.ipynb #eae5d0fc
+@dataclass
+class Scheme:
+    """A scheme of the experiment: its `label` and `make(sim, estimator, cfg) -> Policy`, called when its policy
+    starts. `collects`: in T1 the scheme runs the exploring collection policy (one run, shared by every scheme that
+    collects), `estimator` comes from it and the scheme's own policy starts at T2; otherwise `estimator` is None and
+    the policy runs from T1. `rebuild`: the policy is made anew for T3 (a policy whose input size is fixed by the
+    slot count, as a DRL agent's)."""
+    label: str
+    make: Callable
+    collects: bool = False
+    rebuild: bool = False
+
+# %% ../nbs/07_evaluation.ipynb #f6b7a2e1
+def _sac(sim: Simulator, estimator, cfg: ExperimentConfig) -> SACPolicy:
+    return SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
+                     fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
+
+SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
+           Scheme('DRL (SAC)', _sac, rebuild=True),
+           Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
+           Scheme('IDLA', lambda sim, est, cfg: IDLAPolicy(est), collects=True)]
+
+# %% ../nbs/07_evaluation.ipynb #732d63ae
+def scheme_order(labels: Iterable[str]) -> list[str]:
+    "The labels present in `labels`, in the order of `SCHEMES` (other labels after, sorted)."
+    present, known = set(labels), [s.label for s in SCHEMES]
+    return [s for s in known if s in present] + sorted(present - set(known))
+
+# %% ../nbs/07_evaluation.ipynb #063b63ba
+def experiment_estimator(cfg: ExperimentConfig, t1: pd.DataFrame, n_cells: int) -> tuple[QoSEstimator, dict]:
+    """The estimator of the schemes that collect, and its scores: the shipped one, or (`cfg.estimator == 'train'`)
+    one trained on T1's samples, its last cells held out for early stopping."""
+    if cfg.estimator == 'shipped':
+        est = load_estimator()
+        return est, dict(estimator='shipped', **est.metrics)
+    samples = make_samples(t1)
+    sp = split_samples(samples, test_cells=[], val_cells=range(n_cells - max(n_cells // 7, 1), n_cells), unseen=())
+    est, hist = train_estimator(sp['train'], sp['val'], tcfg=TrainConfig(seed=cfg.seed))
+    return est, dict(estimator='trained on T1', samples=len(samples), val_mae=mae(est, sp['val']), epochs=len(hist))
+
 # %% ../nbs/07_evaluation.ipynb #63ea82d8
 def add_new_slices(sim: Simulator, cfg: ExperimentConfig):
     "T3's change: every cell gets a slice of each of `cfg.new_slices`, with its own users."
     for name in cfg.new_slices: sim.add_slice(name)
 
-def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True) -> dict:
-    """Run T1-T3 for Traffic, IDLA, Oracle and SAC; returns the KPIs of every scheme and phase and the estimator's
-    scores."""
+# %% ../nbs/07_evaluation.ipynb #004adcce
+def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
+                   schemes: Sequence[Scheme] = SCHEMES) -> dict:
+    """Run T1-T3 for every scheme in `schemes`; returns the KPIs of every scheme and phase, and `info`: the
+    estimator's scores and the gradient steps of the learning policies."""
     cfg = cfg or ExperimentConfig()
-    sim_cfg = SimConfig(n_sites=cfg.n_sites, slices=cfg.slices, start_step=cfg.start_step, load_scale=cfg.load_scale, seed=cfg.seed)
+    sim_cfg = SimConfig(n_sites=cfg.n_sites, slices=cfg.slices, start_step=cfg.start_step, load_scale=cfg.load_scale,
+                        seed=cfg.seed)
     runs, info = [], {}
     def phase(sim, policy, name, label, history=None):
         "The first half of a phase lets a learning policy explore; the second (converged) half is scored."
+        policy.start_phase(name)
         parts = []
         for scored, n in [(False, cfg.steps // 2), (True, cfg.steps - cfg.steps // 2)]:
             policy.scored = scored
             parts.append(run_policy(sim, policy, n, history=history, progress=progress, label=f'{label} {name}'))
             history = parts[-1] if history is None else pd.concat([history, parts[-1]], ignore_index=True)
         k = pd.concat(parts, ignore_index=True)
-        runs.append(k.assign(phase=name, scheme=label, decision_s=np.repeat(policy.decision_times[-cfg.steps:], len(k) // cfg.steps)))
+        step_s = np.repeat(policy.decision_times[-cfg.steps:], len(k) // cfg.steps)
+        runs.append(k.assign(phase=name, scheme=label, decision_s=step_s))
+        if hasattr(policy, 'updates'): info[f'{label} gradient steps by the end of {name}'] = policy.updates
         return k
 
-    traffic, sim = TrafficPolicy(), Simulator(sim_cfg)
-    phase(sim, traffic, 'T1', 'Traffic'); h = phase(sim, traffic, 'T2', 'Traffic')
-    add_new_slices(sim, cfg); phase(sim, traffic, 'T3', 'Traffic', h)
-
-    sim = Simulator(sim_cfg)
-    explore = ExplorePolicy(seed=cfg.seed)
-    t1 = phase(sim, explore, 'T1', 'IDLA')
-    runs.append(runs[-1].assign(scheme='Oracle'))  # the Oracle's T1 is the same collection run
-    if cfg.estimator == 'train':
-        samples = make_samples(t1)
-        n_cells = sim.n_cells
-        sp = split_samples(samples, test_cells=[], val_cells=range(n_cells - max(n_cells // 7, 1), n_cells), unseen=())
-        est, hist = train_estimator(sp['train'], sp['val'], tcfg=TrainConfig(seed=cfg.seed))
-        info.update(estimator='trained on T1', samples=len(samples), val_mae=mae(est, sp['val']), epochs=len(hist))
-    else: est = load_estimator(); info.update(estimator='shipped', **est.metrics)
-    for label, policy in [('IDLA', IDLAPolicy(est)), ('Oracle', OraclePolicy(est))]:
-        s = sim.copy()
-        h = phase(s, policy, 'T2', label, t1)
-        add_new_slices(s, cfg); phase(s, policy, 'T3', label, h)
-
-    sim = Simulator(sim_cfg)
-    rl = SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed)
-    rl.learning = cfg.rl_protocol == 'online'
-    phase(sim, rl, 'T1', 'DRL (SAC)')
-    rl.learning = True
-    h = phase(sim, rl, 'T2', 'DRL (SAC)')
-    add_new_slices(sim, cfg)
-    rl3 = SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed)
-    phase(sim, rl3, 'T3', 'DRL (SAC)', h)
-    info.update(sac_updates_T2=rl.updates, sac_updates_T3=rl3.updates)
+    collected = None  # (network after T1, T1's KPI table, T1's run, estimator): shared by every scheme that collects
+    for s in schemes:
+        est = None
+        if s.collects:
+            if collected is None:
+                sim = Simulator(sim_cfg)
+                t1 = phase(sim, ExplorePolicy(seed=cfg.seed), 'T1', s.label)
+                est, est_info = experiment_estimator(cfg, t1, sim.n_cells)
+                collected = sim, t1, runs[-1], est; info.update(est_info)
+            else: runs.append(collected[2].assign(scheme=s.label))
+            sim, h, est = collected[0].copy(), collected[1], collected[3]
+            policy = s.make(sim, est, cfg)
+        else:
+            sim = Simulator(sim_cfg); policy = s.make(sim, est, cfg)
+            h = phase(sim, policy, 'T1', s.label)
+        h = phase(sim, policy, 'T2', s.label, h)
+        add_new_slices(sim, cfg)
+        if s.rebuild: policy = s.make(sim, est, cfg)
+        phase(sim, policy, 'T3', s.label, h)
     return dict(kpis=pd.concat(runs, ignore_index=True), info=info, config=asdict(cfg))
 
 # %% ../nbs/07_evaluation.ipynb #655416d9
-SCHEMES = ['Traffic', 'DRL (SAC)', 'Oracle', 'IDLA']
-
 def converged(kpis: pd.DataFrame) -> pd.DataFrame:
     "The second half of every (scheme, phase)."
     mid = kpis.groupby(['scheme', 'phase']).step.transform(lambda s: s.min() + (s.max() - s.min() + 1) // 2)
     return kpis[kpis.step >= mid]
 
+# %% ../nbs/07_evaluation.ipynb #ab9c2a8b
 def summary_table(kpis: pd.DataFrame) -> pd.DataFrame:
     "Mean q, P(q = 1), mean cell utility and decision time per scheme and phase (converged halves)."
     k = converged(kpis)
-    cell_u = k.groupby(['scheme', 'phase', 'step', 'cell']).q.apply(lambda q: utility(q.values)).groupby(['scheme', 'phase']).mean()
+    cell_u = k.groupby(['scheme', 'phase', 'step', 'cell']).q.apply(lambda q: utility(q.values))
+    cell_u = cell_u.groupby(['scheme', 'phase']).mean()
     t = k.groupby(['scheme', 'phase']).agg(mean_q=('q', 'mean'), p_satisfied=('q', lambda q: (q >= 1).mean()))
     t['cell_utility'] = cell_u
-    t['decision_ms'] = k.groupby(['scheme', 'phase', 'step']).decision_s.first().groupby(['scheme', 'phase']).mean() * 1e3
+    step_s = k.groupby(['scheme', 'phase', 'step']).decision_s.first()
+    t['decision_ms'] = step_s.groupby(['scheme', 'phase']).mean() * 1e3
     t = t.reset_index()
-    t['scheme'] = pd.Categorical(t.scheme, [s for s in SCHEMES if s in set(t.scheme)])
+    t['scheme'] = pd.Categorical(t.scheme, scheme_order(t.scheme))
     return t.sort_values(['phase', 'scheme']).reset_index(drop=True)
 
 # %% ../nbs/07_evaluation.ipynb #3c482643
 def plot_relative_throughput(kpis: pd.DataFrame):
     "Fig. 4: median over cells of throughput / requirement per slice over time, one panel per scheme."
     import seaborn as sns
-    d = kpis.assign(rel=kpis.throughput / kpis.v_req).groupby(['scheme', 'phase', 'step', 'service'], observed=True).rel.median().reset_index()
-    g = sns.relplot(d, x='step', y='rel', hue='service', col='scheme', col_order=[s for s in SCHEMES if s in set(d.scheme)],
+    d = kpis.assign(rel=kpis.throughput / kpis.v_req)
+    d = d.groupby(['scheme', 'phase', 'step', 'service'], observed=True).rel.median().reset_index()
+    g = sns.relplot(d, x='step', y='rel', hue='service', col='scheme', col_order=scheme_order(d.scheme),
                     kind='line', height=2.8, aspect=1.2, col_wrap=2)
     for ax in g.axes.flat:
         ax.axhline(1, color='k', lw=.8, ls='--'); ax.set(yscale='log', ylabel='throughput / requirement')
         for _, p in d.groupby('phase').step.min().items(): ax.axvline(p, color='grey', lw=.6)
     return g
 
+# %% ../nbs/07_evaluation.ipynb #fd4aa050
 def plot_q_cdf(kpis: pd.DataFrame):
     "Fig. 5: CDF of converged q per scheme, in T2 and T3."
     import seaborn as sns
     d = converged(kpis[kpis.phase.isin(['T2', 'T3'])])
-    g = sns.displot(d, x='q', hue='scheme', hue_order=[s for s in SCHEMES if s in set(d.scheme)], col='phase', kind='ecdf', height=3, aspect=1.2)
+    g = sns.displot(d, x='q', hue='scheme', hue_order=scheme_order(d.scheme), col='phase', kind='ecdf', height=3,
+                    aspect=1.2)
     g.set_axis_labels('QoS satisfaction q', 'CDF')
     return g
+
+# %% ../nbs/07_evaluation.ipynb #4da03d02
+def plot_partition(f: Callable, obs: torch.Tensor, names: list, x: np.ndarray, ax: Axes | None = None):
+    "Plot each slice's curve `q = f(share, obs_s)` of one cell (`obs`: `(slots, F)`) with the partition `x` as dots."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))
+    grid = torch.linspace(0, 1, 101, dtype=obs.dtype)
+    with torch.no_grad():
+        for i, n in enumerate(names):
+            line, = ax.plot(grid, f(grid, obs[i].expand(101, -1)), label=f"{n}: x = {x[i]:.2f}")
+            ax.plot(x[i], f(torch.tensor([x[i]], dtype=obs.dtype), obs[i][None]).item(), 'o', color=line.get_color())
+    ax.set(xlabel='share x', ylabel='predicted q'); ax.legend(fontsize=8)
+    return ax
+
+
+# %% ../nbs/07_evaluation.ipynb #b538ca75
+def partition_panel(f: Callable, obs_for: Callable, slices: dict, levels: tuple[float, float, float] = (0.1, 1., 0.05),
+                    solver: Callable = fast_solve):
+    "An ipywidgets panel: tick the slices of a cell, set each one's level, see the q curves and IDLA's partition."
+    import ipywidgets as W, matplotlib.pyplot as plt
+    boxes = {n: W.Checkbox(value=True, description=n, indent=False) for n in slices}
+    sliders = {n: W.FloatSlider(value=v, min=levels[0], max=levels[1], step=levels[2], description='level')
+               for n, v in slices.items()}
+    out = W.Output()
+    def draw(*_):
+        names = [n for n in slices if boxes[n].value]
+        with out:
+            out.clear_output(wait=True)
+            if not names: print('tick at least one slice'); return
+            obs = torch.stack([torch.as_tensor(obs_for(n, sliders[n].value), dtype=torch.float32) for n in names])
+            res = solver(f, obs[None])
+            plot_partition(f, obs, names, res.x[0]).set_title(f'IDLA partition, sum log q = {res.objective[0]:.3f}')
+            plt.show()
+        panel.result = res
+    for w in [*boxes.values(), *sliders.values()]: w.observe(draw, 'value')
+    panel = W.VBox([W.HBox([boxes[n], sliders[n]]) for n in slices] + [out])
+    draw()
+    return panel
+
 
 # %% ../nbs/07_evaluation.ipynb #3ca9a9c5
 def plot_new_slice(kpis: pd.DataFrame, slot: int):
@@ -160,12 +248,14 @@ def plot_new_slice(kpis: pd.DataFrame, slot: int):
     service = d.service.iloc[0]
     d = d.assign(since=d.step - d.step.min()).groupby(['scheme', 'since'], observed=True).q.mean().reset_index()
     _, ax = plt.subplots(figsize=(6, 3))
-    sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=[s for s in SCHEMES if s in set(d.scheme)], ax=ax)
-    ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells', title=f'the new {service} slice (T3)')
+    sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=scheme_order(d.scheme), ax=ax)
+    ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells',
+           title=f'the new {service} slice (T3)')
     return ax
 
 # %% ../nbs/07_evaluation.ipynb #7b4d0c26
-def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2, seed: int = 0) -> pd.DataFrame:
+def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2,
+                          seed: int = 0) -> pd.DataFrame:
     """Predicted vs realised q (one row per served slice) under IDLA's partition and `draws` exploring ones, each
     period replayed; IDLA runs on."""
     idla, explore, rows = IDLAPolicy(estimator), ExplorePolicy(seed=seed), []
@@ -178,8 +268,7 @@ def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.D
             cell, slot = np.nonzero(mask.numpy() & (r['users'] > 0))
             rows.append(pd.DataFrame(dict(partition=name, step=sim.t, cell=cell, slot=slot, x=x[cell, slot],
                                           predicted=pred[cell, slot], realised=r['q'][cell, slot])))
-        history = pd.concat([history, sim.step(chosen)], ignore_index=True)
-        history = history[history.step >= sim.t - 8]
+        history = recent_history(history, sim.step(chosen), sim.t)
     return pd.concat(rows, ignore_index=True).assign(abs_err=lambda d: (d.predicted - d.realised).abs())
 
 # %% ../nbs/07_evaluation.ipynb #37d7d5a1
@@ -210,6 +299,7 @@ def experiment_cli(
     for slot, name in enumerate(cfg.new_slices, len(cfg.slices)):
         plot_new_slice(res['kpis'], slot).figure.savefig(out / f'new_slice_{name}.png', dpi=80, bbox_inches='tight')
         plt.close('all')
-    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], estimator=res['info'], seconds=time.perf_counter() - t0), indent=1, default=str))
+    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], estimator=res['info'],
+                                                     seconds=time.perf_counter() - t0), indent=1, default=str))
     print(table.round(3).to_string(index=False))
     print(f"written to {out}/ in {time.perf_counter() - t0:.0f} s")

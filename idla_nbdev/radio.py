@@ -116,6 +116,7 @@ class Layout:
         nearest = (offsets ** 2).sum(-1).argmin(1)
         return ue_xy - self.images[k[np.arange(len(ue_xy)), nearest]]
 
+# %% ../nbs/01_radio.ipynb #4b919718
 def hex_layout(n_sites: int = 7, isd: float = 500., edge: str = 'auto') -> Layout:
     """Hexagonal cluster of `n_sites` three-sector sites. `edge`: 'wrap' (wrap-around, needs a full cluster of
     1, 7, 19, 37... sites), 'guard' (a ring of interfering sites around the cluster) or 'auto' (wrap where possible)."""
@@ -135,7 +136,8 @@ def hex_layout(n_sites: int = 7, isd: float = 500., edge: str = 'auto') -> Layou
     qr = qr[order]
     real = qr[:n_sites]
     if full and edge != 'guard':
-        a = np.array([2 * rings + 1, -rings])  # translation to the next copy of the cluster; the others are its rotations
+        # translation to the next copy of the cluster; the others are its rotations
+        a = np.array([2 * rings + 1, -rings])
         shifts = [np.zeros(2, int)] + [a := np.array([-a[1], a[0] + a[1]]) for _ in range(6)]
         return Layout(_axial_to_xy(real, isd), n_sites, isd, _axial_to_xy(np.array(shifts), isd))
     near = _hex_ring_distance(qr[n_sites:, None, :] - real[None, :, :]).min(1) == 1
@@ -156,6 +158,7 @@ def los_probability(d2d_out: npt.ArrayLike, scenario: str = 'uma', h_ut: npt.Arr
         p = p * (1 + c * 1.25 * (d / 100) ** 3 * np.exp(-d / 150) * (d > 18))
     return p
 
+# %% ../nbs/01_radio.ipynb #50df66ce
 def pathloss_db(d2d: npt.ArrayLike, los: npt.ArrayLike, cfg: RadioConfig, h_ut: npt.ArrayLike = 1.5) -> np.ndarray:
     """Path loss (dB) of TR 38.901 Table 7.4.1-1 for the scenario in `cfg` (effective environment height 1 m); `los`
     boolean like `d2d`."""
@@ -172,6 +175,7 @@ def pathloss_db(d2d: npt.ArrayLike, los: npt.ArrayLike, cfg: RadioConfig, h_ut: 
     pl_nlos = np.maximum(pl_los, a_n + b_n * np.log10(d3d) + f_n * lf - h_n * (h_ut - 1.5))
     return np.where(los, pl_los, pl_nlos)
 
+# %% ../nbs/01_radio.ipynb #697308c0
 def shadow_sigma_db(los: npt.ArrayLike, scenario: str = 'uma') -> np.ndarray:
     "Shadow-fading standard deviation (dB) of TR 38.901 Table 7.4.1-1."
     return np.where(los, *_PL[scenario][7:9])
@@ -183,10 +187,11 @@ def user_heights(rng: np.random.Generator, indoor: np.ndarray) -> np.ndarray:
     floors = rng.integers(4, 9, len(indoor))
     return np.where(indoor, 3 * rng.integers(0, floors) + 1.5, 1.5)
 
+# %% ../nbs/01_radio.ipynb #96f787ac
 def o2i_loss_db(rng: np.random.Generator, indoor: np.ndarray, cfg: RadioConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Outdoor-to-indoor loss (dB, TR 38.901 Table 7.4.3-2, eq. 7.4-2) and indoor 2D distance (m) of each user; 0 outdoors.
-    Wall loss of the low-loss (30% glass, 70% concrete) or high-loss (70% IRR glass, 30% concrete) model, 0.5 dB/m inside
-    over the shorter of two U(0, 25 m) draws, and N(0, 4.4 dB) or N(0, 6.5 dB) spread."""
+    """Outdoor-to-indoor loss (dB, TR 38.901 Table 7.4.3-2, eq. 7.4-2) and indoor 2D distance (m) of each user;
+    0 outdoors. Wall loss of the low-loss (30% glass, 70% concrete) or high-loss (70% IRR glass, 30% concrete) model,
+    0.5 dB/m inside over the shorter of two U(0, 25 m) draws, and N(0, 4.4 dB) or N(0, 6.5 dB) spread."""
     n, f = len(indoor), cfg.fc_ghz
     glass, irr_glass, concrete = 2 + 0.2 * f, 23 + 0.3 * f, 5 + 4 * f
     low = 5 - 10 * np.log10(0.3 * 10 ** (-glass / 10) + 0.7 * 10 ** (-concrete / 10))
@@ -204,10 +209,12 @@ def element_gain_db(phi_deg: npt.ArrayLike, theta_deg: npt.ArrayLike) -> np.ndar
     a_h = -np.minimum(12 * (phi / 65) ** 2, 30)
     return 8 - np.minimum(-(a_v + a_h), 30)
 
+# %% ../nbs/01_radio.ipynb #2120e91c
 def antenna_gain_db(phi_deg: npt.ArrayLike, theta_deg: npt.ArrayLike, cfg: RadioConfig) -> np.ndarray:
     """Panel gain (dBi): the element pattern plus the array gain of `cfg.n_vertical` elements spaced `cfg.dv_lambda`
     wavelengths and phased for `cfg.tilt_deg` down-tilt (TR 36.897 / 38.901 sub-array model):
-    $10\\log_{10}\\frac{\\sin^2(M\\psi/2)}{M\\sin^2(\\psi/2)}$, $\\psi = 2\\pi d_V(\\sin\\theta - \\sin\\theta_{tilt})$."""
+    $10\\log_{10}\\frac{\\sin^2(M\\psi/2)}{M\\sin^2(\\psi/2)}$,
+    $\\psi = 2\\pi d_V(\\sin\\theta - \\sin\\theta_{tilt})$."""
     m, th = cfg.n_vertical, np.deg2rad(np.asarray(theta_deg, dtype=float))
     psi = 2 * np.pi * cfg.dv_lambda * (np.sin(th) - np.sin(np.deg2rad(cfg.tilt_deg)))
     half = np.sin(psi / 2)
@@ -236,6 +243,7 @@ class UserRadio:
     def concat(parts: list['UserRadio']) -> 'UserRadio':
         return UserRadio(*(np.concatenate([getattr(p, f) for p in parts]) for f in _RADIO_FIELDS))
 
+# %% ../nbs/01_radio.ipynb #55806d84
 _RADIO_FIELDS = ('xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw', 'shadow_z')
 
 def rx_power_dbm(users: UserRadio, layout: Layout, cfg: RadioConfig) -> np.ndarray:
@@ -252,6 +260,7 @@ def rx_power_dbm(users: UserRadio, layout: Layout, cfg: RadioConfig) -> np.ndarr
     gain = antenna_gain_db(bearing[:, site] - layout.cell_azimuth, theta[:, site], cfg)
     return cfg.tx_dbm + gain - loss[:, site]
 
+# %% ../nbs/01_radio.ipynb #c8ef3f9d
 def sinr_db(rx_mw: np.ndarray, serving: np.ndarray, cell_load: np.ndarray, noise_dbm: float | None) -> np.ndarray:
     """SINR (dB) of each user from its `serving` cell, given received powers `rx_mw` `(U, cells)` in mW and interferers
     weighted by `cell_load` in [0, 1]; `noise_dbm=None` gives S/I (the calibration's geometry)."""
@@ -268,6 +277,7 @@ def random_users(rng: np.random.Generator, xy: np.ndarray, layout: Layout, cfg: 
     o2i, d_in = o2i_loss_db(rng, indoor, cfg)
     return UserRadio(xy, user_heights(rng, indoor), d_in, o2i, rng.random((n, n_sites)), rng.normal(size=(n, n_sites)))
 
+# %% ../nbs/01_radio.ipynb #8b1cf110
 def _too_close(xy: np.ndarray, layout: Layout, cfg: RadioConfig) -> np.ndarray:
     return np.linalg.norm(layout.site_offsets(xy), axis=2).min(1) < cfg.min_dist
 
@@ -281,7 +291,8 @@ def drop_users(rng: np.random.Generator, cells: npt.ArrayLike, layout: Layout, c
         want = np.repeat(todo, tries)
         r = np.sqrt(rng.uniform(cfg.min_dist ** 2, layout.isd ** 2, len(want)))
         phi = np.deg2rad(layout.cell_azimuth[cells[want]] + rng.uniform(-100, 100, len(want)))
-        xy = layout.wrap_xy(layout.site_xy[layout.cell_site[cells[want]]] + r[:, None] * np.stack([np.cos(phi), np.sin(phi)], 1))
+        offset = r[:, None] * np.stack([np.cos(phi), np.sin(phi)], 1)
+        xy = layout.wrap_xy(layout.site_xy[layout.cell_site[cells[want]]] + offset)
         cand = random_users(rng, xy, layout, cfg)
         best = rx_power_dbm(cand, layout, cfg)[:, :layout.n_cells].argmax(1)
         ok = ((best == cells[want]) & ~_too_close(xy, layout, cfg)).reshape(-1, tries)
@@ -291,6 +302,7 @@ def drop_users(rng: np.random.Generator, cells: npt.ArrayLike, layout: Layout, c
         todo = todo[~got]
     raise RuntimeError(f"could not place {len(todo)} users in their cells' best-server areas")
 
+# %% ../nbs/01_radio.ipynb #19659a9f
 def uniform_users(rng: np.random.Generator, n: int, layout: Layout, cfg: RadioConfig) -> UserRadio:
     """`n` users dropped uniformly over the real sites' hexagons (at least `cfg.min_dist` from every site), as in the
     3GPP calibration."""
@@ -323,25 +335,29 @@ def sinr_to_cqi(sinr: npt.ArrayLike) -> np.ndarray:
     "Highest CQI (0-15) whose SINR threshold `sinr` (dB) reaches; 0 means out of range."
     return np.searchsorted(CQI_TABLE.sinr_db.values, np.asarray(sinr, dtype=float), side='right')
 
+# %% ../nbs/01_radio.ipynb #5b63fd8c
 def cqi_efficiency(cqi: npt.ArrayLike) -> np.ndarray:
     "Spectral efficiency (bit/s/Hz) of `cqi`, with CQI 0 served at the CQI-1 format."
     return CQI_TABLE.efficiency.values[np.clip(np.asarray(cqi), 1, 15) - 1]
 
+# %% ../nbs/01_radio.ipynb #1b54731b
 def cqi_capacity(cqi: npt.ArrayLike, cfg: RadioConfig | None = None) -> np.ndarray:
     "Mbit/s the whole cell carries at the spectral efficiency of (a mean, rounded) CQI `cqi`."
     return (cfg or RadioConfig()).mbps_per_se * cqi_efficiency(np.round(np.asarray(cqi, dtype=float)).astype(int))
 
 # %% ../nbs/01_radio.ipynb #86982a20
-def geometry_drop(layout: Layout, cfg: RadioConfig, users_per_cell: int = 60, load: float = 1., seed: int = 0) -> pd.DataFrame:
+def geometry_drop(layout: Layout, cfg: RadioConfig, users_per_cell: int = 60, load: float = 1.,
+                  seed: int = 0) -> pd.DataFrame:
     """Drop `users_per_cell` users in every cell with every cell at `load`; one row per user with SINR (noise included)
     and CQI."""
     rng = np.random.default_rng(seed)
     cells = np.repeat(np.arange(layout.n_cells), users_per_cell)
     users = drop_users(rng, cells, layout, cfg)
-    sinr = sinr_db(10 ** (rx_power_dbm(users, layout, cfg) / 10), cells, np.full(layout.n_all_cells, load), cfg.noise_dbm)
+    sinr = sinr_db(10 ** (rx_power_dbm(users, layout, cfg) / 10), cells, np.full(layout.n_all_cells, load),
+                   cfg.noise_dbm)
     dist = np.linalg.norm(layout.site_offsets(users.xy)[np.arange(len(cells)), layout.cell_site[cells]], axis=1)
-    return pd.DataFrame({'cell': cells, 'x': users.xy[:, 0], 'y': users.xy[:, 1], 'distance': dist, 'indoor': users.d_in > 0,
-                         'sinr_db': sinr, 'cqi': sinr_to_cqi(sinr)})
+    return pd.DataFrame({'cell': cells, 'x': users.xy[:, 0], 'y': users.xy[:, 1], 'distance': dist,
+                         'indoor': users.d_in > 0, 'sinr_db': sinr, 'cqi': sinr_to_cqi(sinr)})
 
 # %% ../nbs/01_radio.ipynb #5cdd28d1
 CALIBRATION_REFERENCE = pd.DataFrame(  # TR 38.901 large-scale calibration, UMa 6 GHz (R1-165974), 5/50/95th percentiles
@@ -354,9 +370,12 @@ def calibration_config() -> RadioConfig:
     return RadioConfig(scenario='uma', fc_ghz=6., tx_dbm=49., tilt_deg=12., n_vertical=10, dv_lambda=0.5,
                        indoor_fraction=0.8, high_loss_fraction=0.5)
 
-def calibration_drop(cfg: RadioConfig | None = None, n_users: int = 5700, n_sites: int = 19, seed: int = 0) -> pd.DataFrame:
-    """Coupling loss (dB, serving cell: strongest including antenna gain, as a negative gain) and geometry (dB, S/I with every
-    cell at full load, no noise) of `n_users` users dropped uniformly over a wrap-around cluster of `n_sites` sites."""
+# %% ../nbs/01_radio.ipynb #16658ea3
+def calibration_drop(cfg: RadioConfig | None = None, n_users: int = 5700, n_sites: int = 19,
+                     seed: int = 0) -> pd.DataFrame:
+    """Coupling loss (dB, serving cell: strongest including antenna gain, as a negative gain) and geometry (dB, S/I
+    with every cell at full load, no noise) of `n_users` users dropped uniformly over a wrap-around cluster of
+    `n_sites` sites."""
     cfg = cfg or calibration_config()
     layout = hex_layout(n_sites, cfg.isd, 'wrap')
     users = uniform_users(np.random.default_rng(seed), n_users, layout, cfg)

@@ -11,7 +11,8 @@ import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors
-from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, synthetic_cells
+from idla_nbdev.solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
+    synthetic_cells
 from .estimator import QoSEstimator, estimator_state, estimator_from_state
 
 # %% auto #0
@@ -33,7 +34,8 @@ def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = N
 # %% ../nbs/08_scale.ipynb #2038856b
 _WORKER_MODELS = {}
 
-def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int, solver: Callable, options: dict) -> pd.DataFrame:
+def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int, solver: Callable,
+                 options: dict) -> pd.DataFrame:
     key = id(state)
     if key not in _WORKER_MODELS:  # rebuild the estimator once per worker
         torch.set_num_threads(1)
@@ -42,7 +44,8 @@ def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int
         _WORKER_MODELS[key] = model
     r = solver(_WORKER_MODELS[key], torch.as_tensor(obs), torch.as_tensor(mask), **options)
     cell, slot = np.nonzero(mask)
-    return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot], 'objective': r.objective[cell]})
+    return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
+                         'objective': r.objective[cell]})
 
 def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 2_000, client=None, n_workers: int = 2,
                solver: Callable = fast_solve, **options) -> pd.DataFrame:
@@ -50,11 +53,13 @@ def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 2_000,
     partitions."""
     from distributed import Client, LocalCluster
     own = client is None
-    if own: client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
+    if own:
+        client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
     try:
         state = client.scatter(estimator_state(model), broadcast=True)
         obs, mask = np.asarray(obs, dtype=np.float32), np.asarray(mask, dtype=bool)
-        futures = [client.submit(_solve_chunk, state, obs[i:i + chunk], mask[i:i + chunk], i, solver, options, pure=False)
+        futures = [client.submit(_solve_chunk, state, obs[i:i + chunk], mask[i:i + chunk], i, solver, options,
+                                 pure=False)
                    for i in range(0, len(obs), chunk)]
         return pd.concat(client.gather(futures), ignore_index=True)
     finally:
@@ -71,6 +76,7 @@ def matmul_gflops(n: int = 2048, reps: int = 10, device: str = 'cpu') -> float:
     if device != 'cpu': torch.cuda.synchronize()
     return 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e9
 
+# %% ../nbs/08_scale.ipynb #3a3dcf57
 class RowCounter:
     "Wraps `f(x, obs)` and counts the rows (elements of `x`) it evaluates."
     def __init__(self, f: Callable): self.f, self.rows = f, 0
@@ -78,6 +84,7 @@ class RowCounter:
         self.rows += x.numel()
         return self.f(x, obs)
 
+# %% ../nbs/08_scale.ipynb #4dfd4cd0
 class PeakRSS:
     "Context manager sampling this process's resident memory; `.peak_mb` is the peak above the start."
     def __enter__(self):
@@ -100,13 +107,17 @@ def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk:
     counted = RowCounter(model)
     if device != 'cpu': torch.cuda.reset_peak_memory_stats()
     with PeakRSS() as mem:
-        r = solve_chunked(counted, obs.to(device), mask.to(device), chunk=chunk, solver=solver, device=device, **options)
+        r = solve_chunked(counted, obs.to(device), mask.to(device), chunk=chunk, solver=solver, device=device,
+                          **options)
     gpu_mb = torch.cuda.max_memory_allocated() / 2 ** 20 if device != 'cpu' else 0.
     ref = grid_dp_solve(model.cpu(), obs[:sample], mask[:sample], G=1000)
-    gap = ref.objective - log_utility(model, torch.as_tensor(r.x[:sample], dtype=torch.float64), obs[:sample].double(), mask[:sample]).numpy()
-    return dict(cells=len(obs), device=device, solver=solver.__name__, settings=', '.join(f'{k}={v}' for k, v in options.items()) or 'defaults', chunk=chunk,
-                seconds=r.time, cells_per_s=len(obs) / r.time, rows_per_slice=counted.rows / int(mask.sum()), peak_mb=mem.peak_mb,
-                gpu_peak_mb=gpu_mb, busy=(ref.objective < -0.01).mean(), within_1e3_of_dp=(gap < 1e-3).mean())
+    gap = ref.objective - log_utility(model, torch.as_tensor(r.x[:sample], dtype=torch.float64), obs[:sample].double(),
+                                      mask[:sample]).numpy()
+    settings = ', '.join(f'{k}={v}' for k, v in options.items()) or 'defaults'
+    return dict(cells=len(obs), device=device, solver=solver.__name__, settings=settings, chunk=chunk,
+                seconds=r.time, cells_per_s=len(obs) / r.time, rows_per_slice=counted.rows / int(mask.sum()),
+                peak_mb=mem.peak_mb, gpu_peak_mb=gpu_mb, busy=(ref.objective < -0.01).mean(),
+                within_1e3_of_dp=(gap < 1e-3).mean())
 
 # %% ../nbs/08_scale.ipynb #925554ec
 @call_parse
@@ -122,7 +133,8 @@ def main(cells: Param("number of cells", int) = 100_000,
     from idla_nbdev.estimator import load_estimator
     from idla_nbdev.dataset import load_samples
     from pathlib import Path
-    if cells < 1 or chunk < 1 or not 0 < busiest <= 1: raise SystemExit("error: --cells and --chunk must be positive and --busiest in (0, 1]")
+    if cells < 1 or chunk < 1 or not 0 < busiest <= 1:
+        raise SystemExit("error: --cells and --chunk must be positive and --busiest in (0, 1]")
     est = load_estimator()
     for p in est.parameters(): p.requires_grad_(False)
     samples = load_samples(Path(__file__).resolve().parent.parent / 'data' / 'samples.parquet')

@@ -11,19 +11,17 @@ import numpy as np
 import numpy.typing as npt
 from typing import Callable, Sequence
 import pandas as pd
-import gymnasium as gym
 from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 from tqdm.auto import tqdm
-from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, read_checked, cli_errors, \
-    qos_satisfaction, utility, proportional_shares
-from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_power_dbm, sinr_db, sinr_to_cqi, \
-    cqi_efficiency, cqi_capacity
+from .system_model import SERVICE_TYPES, ServiceType, service_type, check_nonneg, check_partition, \
+    read_checked, cli_errors, qos_satisfaction, proportional_shares
+from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_power_dbm, sinr_db, \
+    sinr_to_cqi, cqi_efficiency
 
 # %% auto #0
-__all__ = ['D_MAX', 'KPI_COLUMNS', 'OBS_FEATURES', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig',
-           'Simulator', 'a3_handover', 'simulate', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'kpi_summary',
-           'simulate_cli']
+__all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig', 'Simulator',
+           'a3_handover', 'simulate', 'kpi_summary', 'simulate_cli']
 
 # %% ../nbs/02_simulator.ipynb #622a1e04
 def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_per_day: int = 96, noise: float = 0.08,
@@ -63,8 +61,8 @@ def load_traffic_mask(path: str | Path, services: Sequence[str] | None = None) -
 # %% ../nbs/02_simulator.ipynb #a677abe6
 D_MAX = 10_000.  # delay reported for a slice that gets no capacity at all, ms
 
-def slice_queue(offered: npt.ArrayLike, capacity: npt.ArrayLike, users: npt.ArrayLike, backlog: npt.ArrayLike, dt_s: float,
-                burst_kbit: npt.ArrayLike, air_delay: npt.ArrayLike, buffer_ms: npt.ArrayLike) -> dict:
+def slice_queue(offered: npt.ArrayLike, capacity: npt.ArrayLike, users: npt.ArrayLike, backlog: npt.ArrayLike,
+                dt_s: float, burst_kbit: npt.ArrayLike, air_delay: npt.ArrayLike, buffer_ms: npt.ArrayLike) -> dict:
     """One sub-step of the per-slice processor-sharing queue (a fluid model), elementwise over slices.
 
     Work $W = b_0 + \\lambda\\,\\Delta t$ (backlog plus offered Mbit) meets capacity $C$: served $\\min(W, C\\Delta t)$,
@@ -122,19 +120,21 @@ class SimConfig:
             raise ValueError(f"SimConfig.handover_db (hysteresis) must be non-negative, got {self.handover_db}")
         n = self.step_minutes * 60 / self.substep_s
         if abs(n - round(n)) > 1e-9 or round(n) < 1:
-            raise ValueError(f"sub-step of {self.substep_s} s does not divide the {self.step_minutes}-minute O&M period")
+            raise ValueError(f"sub-step of {self.substep_s} s does not divide the {self.step_minutes}-minute "
+                             "O&M period")
 
     @property
     def n_substeps(self) -> int: return round(self.step_minutes * 60 / self.substep_s)
 
 # %% ../nbs/02_simulator.ipynb #2fe4e377
-_USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw', 'shadow_z', 'rx_mw')
+_USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw',
+                'shadow_z', 'rx_mw')
 _PLAN_FIELDS = ('cell', 'slot', 'rate', 'rx_mw')
 
 class Simulator:
-    """Multi-cell network-slicing simulator. Each O&M period is played as `SimConfig.n_substeps` sub-steps in which users
-    arrive, leave, move and hand over (the period's *plan*, drawn by `advance` and independent of the partition);
-    `serve` runs the slice queues through the plan under a partition and reports the period's counters."""
+    """Multi-cell network-slicing simulator. Each O&M period is played as `SimConfig.n_substeps` sub-steps in which
+    users arrive, leave, move and hand over (the period's *plan*, drawn by `advance` and independent of the
+    partition); `serve` runs the slice queues through the plan under a partition and reports the period's counters."""
     def __init__(self, config: SimConfig | None = None):
         self.cfg = cfg = config or SimConfig()
         self.layout: Layout = hex_layout(cfg.n_sites, cfg.radio.isd, cfg.edge)
@@ -182,9 +182,11 @@ def _new_users(self: Simulator, cells: np.ndarray, slots: np.ndarray) -> dict:
     "Fresh users of (`cells`, `slots`), each in its cell's best-server area."
     radio = drop_users(self.rng, cells, self.layout, self.cfg.radio)
     n = len(cells)
-    new = dict(uid=self._next_uid + np.arange(n), cell=cells, slot=slots, mobile=self.rng.random(n) < self.cfg.mobile_fraction,
+    new = dict(uid=self._next_uid + np.arange(n), cell=cells, slot=slots,
+               mobile=self.rng.random(n) < self.cfg.mobile_fraction,
                level=np.exp(self.rng.normal(-0.125, 0.5, n)),  # log-normal, mean 1: light and heavy users
-               heading=self.rng.uniform(0, 2 * np.pi, n), xy=radio.xy, h_ut=radio.h_ut, d_in=radio.d_in, o2i_db=radio.o2i_db,
+               heading=self.rng.uniform(0, 2 * np.pi, n), xy=radio.xy, h_ut=radio.h_ut, d_in=radio.d_in,
+               o2i_db=radio.o2i_db,
                los_draw=radio.los_draw, shadow_z=radio.shadow_z)
     new['rx_mw'] = 10 ** (rx_power_dbm(radio, self.layout, self.cfg.radio) / 10)
     self._next_uid += n
@@ -215,7 +217,8 @@ def _snapshot(self: Simulator, users: dict) -> dict:
                 rx_mw=users['rx_mw'].copy())
 
 # %% ../nbs/02_simulator.ipynb #65181532
-def a3_handover(rx_dbm: np.ndarray, serving: np.ndarray, offset_db: float, allowed: np.ndarray | None = None) -> np.ndarray:
+def a3_handover(rx_dbm: np.ndarray, serving: np.ndarray, offset_db: float,
+                allowed: np.ndarray | None = None) -> np.ndarray:
     """Serving cell of each user after an A3 event (TS 38.331): the strongest `allowed` cell if it beats the server by
     more than `offset_db`."""
     if offset_db < 0: raise ValueError(f"handover hysteresis must be non-negative, got {offset_db}")
@@ -281,7 +284,8 @@ def _leave(self: Simulator, gone: Callable[[np.ndarray, np.ndarray], np.ndarray]
         for k in _PLAN_FIELDS: snap[k] = snap[k][keep]
 
 @patch
-def add_slice(self: Simulator, service: str, cells=None, peak_users: float | None = None, req: tuple | None = None) -> int:
+def add_slice(self: Simulator, service: str, cells=None, peak_users: float | None = None,
+              req: tuple | None = None) -> int:
     """Add a slice of `service` to `cells` (all by default) and draw its users; returns its slot index. Its SLA `req`
     (v_req, d_req) is drawn around the type's nominal values (log-normal, `SimConfig.sla_sigma`) unless given."""
     st = service_type(service)
@@ -303,6 +307,7 @@ def add_slice(self: Simulator, service: str, cells=None, peak_users: float | Non
     self._join(self._new_users(np.repeat(np.arange(self.n_cells), n0), np.full(n0.sum(), slot)))
     return slot
 
+# %% ../nbs/02_simulator.ipynb #1aecdd79
 @patch
 def remove_slice(self: Simulator, slot: int, cells=None):
     "Stop serving `slot` in `cells` (all by default): its users leave and its share must be 0 from now on."
@@ -311,6 +316,7 @@ def remove_slice(self: Simulator, slot: int, cells=None):
     self.backlog[cells, slot] = 0.
     self._leave(lambda c, s: (s == slot) & np.isin(c, cells))
 
+# %% ../nbs/02_simulator.ipynb #0fefa29e
 @patch
 def add_users(self: Simulator, cell: int, slot: int, n: int):
     "Add `n` users to (`cell`, `slot`) for the rest of the current period (a what-if: a sudden crowd)."
@@ -325,7 +331,8 @@ def _per_slot(self: Simulator, snap: dict, weights=None) -> np.ndarray:
     return np.bincount(flat, weights, minlength=self.n_cells * self.n_slots).reshape(self.n_cells, self.n_slots)
 
 @patch
-def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarray, util: np.ndarray) -> tuple[dict, np.ndarray]:
+def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarray,
+                   util: np.ndarray) -> tuple[dict, np.ndarray]:
     """Queues of one sub-step under shares `x`, with load and interference iterated to a fixed point; returns (queue
     dict, util)."""
     radio = self.cfg.radio
@@ -339,7 +346,8 @@ def _serve_substep(self: Simulator, snap: dict, x: np.ndarray, backlog: np.ndarr
         cell_se = np.bincount(cell, se, self.n_cells) / np.maximum(n_cell, 1)
         cell_se = np.where(n_cell > 0, cell_se, cqi_efficiency(7))
         inv_se = self._per_slot(snap, rate / se)
-        full_cap = radio.mbps_per_se * np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
+        mean_se = np.where(offered > 0, offered / np.where(inv_se > 0, inv_se, 1), cell_se[:, None])
+        full_cap = radio.mbps_per_se * mean_se
         q = slice_queue(offered, x * full_cap, users, backlog, self.dt_s, burst, air, buffer)
         prb = (x * q['used']).sum(1)
         util = np.concatenate([prb, np.full(self.layout.n_all_cells - self.n_cells, prb.mean())])
@@ -356,7 +364,8 @@ def serve(self: Simulator, shares) -> dict:
     x = check_partition(shares, self.active)
     n = len(self.plan)
     backlog, util = self.backlog.copy(), self.cell_util.copy()
-    tot = {k: np.zeros((self.n_cells, self.n_slots)) for k in ('users', 'v_vol', 'carried', 'd_vol', 'offered', 'prb', 'cqi', 'cqi_n')}
+    tot = {k: np.zeros((self.n_cells, self.n_slots)) for k in ('users', 'v_vol', 'carried', 'd_vol', 'offered', 'prb',
+                                                               'cqi', 'cqi_n')}
     cell_cqi = np.zeros((self.n_cells, 1))
     for snap in self.plan:
         q, util = self._serve_substep(snap, x, backlog, util)
@@ -373,7 +382,8 @@ def serve(self: Simulator, shares) -> dict:
         cqi = np.where(tot['cqi_n'] > 0, tot['cqi'] / tot['cqi_n'], cell_cqi / n)
     empty = tot['users'] == 0  # no sample for O&M to report, and nobody unsatisfied
     q = np.where(empty, 1., qos_satisfaction(v, d, self.req[:, 0], self.req[:, 1]))
-    return dict(share=x, throughput=np.where(empty, np.nan, v), delay=np.where(empty, np.nan, d), prb_util=tot['prb'] / n,
+    return dict(share=x, throughput=np.where(empty, np.nan, v), delay=np.where(empty, np.nan, d),
+                prb_util=tot['prb'] / n,
                 users=tot['users'] / n, cqi=cqi, offered=tot['offered'] / n, carried=tot['carried'] / n, q=q,
                 backlog=backlog, cell_util=util)
 
@@ -384,6 +394,7 @@ def advance(self: Simulator):
     self.t += 1
     self.plan = self._play_period()
 
+# %% ../nbs/02_simulator.ipynb #b84bab06
 @patch
 def step(self: Simulator, shares, advance: bool = True) -> pd.DataFrame:
     """Serve the current period under `shares` `(cells, slots)`, advance time (unless `advance=False`) and return the
@@ -402,8 +413,10 @@ KPI_COLUMNS = ['step', 'tod', 'cell', 'slot', 'service', 'share', 'throughput', 
 def kpi_frame(self: Simulator, r: dict) -> pd.DataFrame:
     "Tidy KPI table (`KPI_COLUMNS`) of a `serve` result, active slices only."
     cell, slot = np.nonzero(self.active)
-    df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot, 'service': self._per_service('name')[slot]})
-    for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried', 'q'): df[k] = r[k][cell, slot]
+    df = pd.DataFrame({'step': self.t, 'tod': self.t % self.steps_per_day, 'cell': cell, 'slot': slot,
+                       'service': self._per_service('name')[slot]})
+    for k in ('share', 'throughput', 'delay', 'prb_util', 'users', 'cqi', 'offered', 'carried', 'q'):
+        df[k] = r[k][cell, slot]
     df['v_req'], df['d_req'] = self.req[slot, 0], self.req[slot, 1]
     return df[KPI_COLUMNS]
 
@@ -413,6 +426,7 @@ def offered(self: Simulator) -> np.ndarray:
     "Mean traffic (Mbit/s) each (cell, slot) offers over the current period."
     return np.mean([self._per_slot(snap, snap['rate']) for snap in self.plan], 0) * self.active
 
+# %% ../nbs/02_simulator.ipynb #4cbb3f7f
 @patch
 def traffic_shares(self: Simulator) -> np.ndarray:
     "Shares proportional to each slice's offered traffic in the current period (the Traffic baseline)."
@@ -424,78 +438,19 @@ def simulate(sim: Simulator, n_steps: int, policy: Callable | None = None, progr
     if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
         raise ValueError(f"need at least one step to simulate, got {n_steps!r}")
     policy = policy or (lambda s: s.traffic_shares())
-    return pd.concat([sim.step(policy(sim)) for _ in tqdm(range(n_steps), disable=not progress, desc='simulate')], ignore_index=True)
-
-# %% ../nbs/02_simulator.ipynb #6641709d
-OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']
-
-def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, radio: RadioConfig) -> np.ndarray:
-    "Per-slot features (`OBS_FEATURES`) of `cell` from one step's KPIs, flattened to `n_slots * 8` float32 in [-5, 5]."
-    obs = np.zeros((n_slots, len(OBS_FEATURES)), np.float32)
-    k = kpis[kpis.cell == cell]
-    s = k.slot.values
-    obs[s, 0] = 1
-    obs[s, 1], obs[s, 2] = np.log10(k.v_req), np.log10(k.d_req) - 2
-    obs[s, 3] = np.log10(1 + k.users)
-    obs[s, 4] = k.cqi / 15
-    obs[s, 5] = np.minimum(k.offered / cqi_capacity(k.cqi, radio), 5)
-    obs[s, 6], obs[s, 7] = k.share, k.q
-    return obs.ravel().clip(-5, 5)  # the bounds of `SlicingEnv.observation_space`
-
-def masked_softmax(a: np.ndarray, active: np.ndarray, temperature: float = 3.) -> np.ndarray:
-    "Shares from an action in [-1, 1]^K: softmax of `temperature * a` over the active slots."
-    z = np.where(active, temperature * np.asarray(a, dtype=float), -np.inf)
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-class SlicingEnv(gym.Env):
-    """One cell's slicing decisions as a gymnasium environment (the other cells follow the Traffic policy); registered
-    as `idla_nbdev/Slicing-v0` (`gymnasium.make('idla_nbdev/Slicing-v0', config=..., cell=..., episode_steps=...)`).
-
-    Observation: `Box(-5, 5, (S * 8,), float32)`, for each of the S slice slots its `OBS_FEATURES` from the last
-    period's O&M report: active flag, log10 v*, log10 d* - 2, log users, CQI, load, share and q.
-    Action: `Box(-1, 1, (S,), float32)`, one score per slot; the cell's partition is their `masked_softmax` over
-    the active slots. Reward: the cell's utility `sum log q` (eq. 5) in the period served. An episode is
-    `episode_steps` periods from a random time of day, on a network drawn from a fresh seed."""
-    metadata = {'render_modes': []}
-    def __init__(self, config: SimConfig | None = None, cell: int | None = None, episode_steps: int = 96):
-        self.config, self.fixed_cell, self.episode_steps = config or SimConfig(), cell, episode_steps
-        self.n_slots = len(self.config.slices)
-        self.observation_space = gym.spaces.Box(-5., 5., (self.n_slots * len(OBS_FEATURES),), np.float32)
-        self.action_space = gym.spaces.Box(-1., 1., (self.n_slots,), np.float32)
-        self.sim = None
-
-    def _obs(self, kpis):
-        return cell_observation(kpis, self.cell, self.n_slots, self.config.radio)
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        cfg = copy.copy(self.config)
-        cfg.seed = int(self.np_random.integers(2 ** 31))
-        cfg.start_step = int(self.np_random.integers(len(cfg.traffic_mask) if cfg.traffic_mask is not None else 96))
-        self.sim = Simulator(cfg)
-        self.cell = self.fixed_cell if self.fixed_cell is not None else int(self.np_random.integers(self.sim.n_cells))
-        self.steps = 0
-        return self._obs(self.sim.step(self.sim.traffic_shares())), {'cell': self.cell}
-
-    def step(self, action):
-        x = self.sim.traffic_shares()
-        x[self.cell] = masked_softmax(action, self.sim.active[self.cell])
-        kpis = self.sim.step(x)
-        q = kpis[kpis.cell == self.cell].q.values
-        self.steps += 1
-        return self._obs(kpis), float(utility(q)), False, self.steps >= self.episode_steps, {'q': q}
-
-gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
+    return pd.concat([sim.step(policy(sim)) for _ in tqdm(range(n_steps), disable=not progress, desc='simulate')],
+                     ignore_index=True)
 
 # %% ../nbs/02_simulator.ipynb #b94e0bb1
 def kpi_summary(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per service type: mean users, CQI, offered traffic, share, throughput and q, median delay, share of satisfied
     slices."""
-    return kpis.groupby('service', sort=False).agg(users=('users', 'mean'), cqi=('cqi', 'mean'), offered=('offered', 'mean'),
+    return kpis.groupby('service', sort=False).agg(users=('users', 'mean'), cqi=('cqi', 'mean'), offered=('offered',
+                                                                                                          'mean'),
         share=('share', 'mean'), throughput=('throughput', 'mean'), delay=('delay', 'median'), q=('q', 'mean'),
         satisfied=('q', lambda q: (q >= 1).mean()))
 
+# %% ../nbs/02_simulator.ipynb #5c9e1e0d
 @call_parse
 @cli_errors
 def simulate_cli(

@@ -14,7 +14,6 @@ import torch
 from scipy.optimize import minimize
 from .system_model import Q_MIN
 from .estimator import obs_layout, obs_columns
-from matplotlib.axes import Axes
 
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
@@ -23,8 +22,7 @@ __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SOLVERS', 'toy_qos', 'random
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
            'check_cells', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures', 'solve_result', 'SolverConfig',
            'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve',
-           'separable_qp_step', 'fast_solve', 'observation_pool', 'synthetic_cells', 'plot_partition',
-           'partition_panel']
+           'separable_qp_step', 'fast_solve', 'observation_pool', 'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -36,6 +34,7 @@ def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     sig, sig0 = torch.sigmoid((x - c) / w), torch.sigmoid(-c / w)
     return torch.where(s_curve > 0.5, 0.98 * (sig - sig0) / (1 - sig0) + 0.02 * concave, concave)
 
+# %% ../nbs/05_solver.ipynb #21eab91b
 def random_toy_cells(n_cells: int, max_slices: int = 4, min_slices: int | None = None, s_curve_frac: float = 0.3,
                      seed: int = 0, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     "Random `(obs, mask)` for `n_cells` cells of `min_slices..max_slices` slices with `toy_qos` parameters."
@@ -54,18 +53,21 @@ def saturating_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     b, q0 = obs[..., 0], obs[..., 1]
     return q0 + (1 - q0) * -torch.expm1(-b * x)
 
+# %% ../nbs/05_solver.ipynb #3b313ea7
 def saturating_response(lam: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     """Each slice's best response `argmax_{x in [0, 1]} log q(x) - lam x` for `saturating_qos`: `x = log((1 - q0)(b +
     lam) / lam) / b`, clipped."""
     b, q0 = obs[..., 0], obs[..., 1]
     return (torch.log((1 - q0) * (b + lam) / lam) / b).clamp(0, 1)
 
+# %% ../nbs/05_solver.ipynb #b2e6703f
 def power_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     """`q = min(1, (x / a)^p)` with `obs[..., :2] = (a, p)`: log q concave, infinite slope at 0, saturated from `x = a`
     on."""
     a, p = obs[..., 0], obs[..., 1]
     return (x / a).pow(p).clamp(max=1)
 
+# %% ../nbs/05_solver.ipynb #4997b8fa
 def power_response(lam: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
     "Each slice's best response for `power_qos`: `x = min(a, p / lam)`."
     a, p = obs[..., 0], obs[..., 1]
@@ -92,9 +94,11 @@ class KnownFamily:
         return obs, torch.rand(n_cells, max_slices, generator=g).argsort(-1) < k
 
 KNOWN_FAMILIES = {f.name: f for f in [
-    KnownFamily('saturating', saturating_qos, saturating_response,  # curvature b over three decades; half the slices start at q0 > 0
+    # curvature b over three decades; half the slices start at q0 > 0
+    KnownFamily('saturating', saturating_qos, saturating_response,
                 lambda shape, g: torch.stack([_log_uniform(0.3, 300, shape, g),
-                                              (torch.rand(shape, generator=g) < .5) * 0.9 * torch.rand(shape, generator=g, dtype=torch.float64)], -1)),
+                                              (torch.rand(shape, generator=g) < .5) * 0.9
+                                              * torch.rand(shape, generator=g, dtype=torch.float64)], -1)),
     KnownFamily('power', power_qos, power_response,  # exponent p over 1.5 decades, saturation point a
                 lambda shape, g: torch.stack([0.02 + 0.6 * torch.rand(shape, generator=g, dtype=torch.float64),
                                               _log_uniform(0.03, 1, shape, g)], -1)),
@@ -113,7 +117,8 @@ def known_optimum(family: KnownFamily, obs: torch.Tensor, mask: torch.Tensor, it
         lo, hi = torch.where(over, mid, lo), torch.where(over, hi, mid)
     x = torch.where(mask, family.response(hi, obs), 0.)
     rest = 1 - x.sum(-1, keepdim=True)
-    return x + torch.where(rest > 1e-12, rest, 0.) * mask / mask.sum(-1, keepdim=True)  # all saturated: the rest is free
+    # all saturated: the rest is free
+    return x + torch.where(rest > 1e-12, rest, 0.) * mask / mask.sum(-1, keepdim=True)
 
 # %% ../nbs/05_solver.ipynb #feac40b8
 def project_simplex(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -141,20 +146,25 @@ def check_cells(obs: Cells, mask: Cells | None = None, x_prev: Cells | None = No
     if obs.ndim != 3: raise ValueError(f"obs must be (cells, slots, features), got shape {tuple(obs.shape)}")
     mask = (torch.ones(obs.shape[:2], dtype=torch.bool, device=obs.device) if mask is None
             else torch.as_tensor(mask, dtype=torch.bool, device=obs.device))
-    if mask.shape != obs.shape[:2]: raise ValueError(f"mask shape {tuple(mask.shape)} does not match obs {tuple(obs.shape[:2])}")
+    if mask.shape != obs.shape[:2]:
+        raise ValueError(f"mask shape {tuple(mask.shape)} does not match obs {tuple(obs.shape[:2])}")
     on = mask[..., None]
-    for bad, what in [(torch.isnan(obs), 'NaN'), (torch.isinf(obs), 'an infinite value'), (obs < 0 if nonneg else None, 'a negative value')]:
+    for bad, what in [(torch.isnan(obs), 'NaN'), (torch.isinf(obs), 'an infinite value'), (obs < 0 if nonneg else None,
+                                                                                           'a negative value')]:
         if bad is not None and (bad & on).any(): raise ValueError(f"obs contains {what} for {_first_bad(bad & on)}")
     empty = ~mask.any(-1)
     if empty.any(): raise ValueError(f"cell {empty.nonzero()[0].item()} has no active slice")
     if x_prev is None: x_prev = mask / mask.sum(-1, keepdim=True)
     x_prev = torch.as_tensor(x_prev, dtype=obs.dtype, device=obs.device)
-    if x_prev.shape != mask.shape: raise ValueError(f"x_prev shape {tuple(x_prev.shape)} does not match mask {tuple(mask.shape)}")
-    if not torch.isfinite(x_prev).all(): raise ValueError(f"x_prev is not finite at {_first_bad(~torch.isfinite(x_prev))}")
+    if x_prev.shape != mask.shape:
+        raise ValueError(f"x_prev shape {tuple(x_prev.shape)} does not match mask {tuple(mask.shape)}")
+    if not torch.isfinite(x_prev).all():
+        raise ValueError(f"x_prev is not finite at {_first_bad(~torch.isfinite(x_prev))}")
     return obs, mask, project_simplex(x_prev, mask)
 
 # %% ../nbs/05_solver.ipynb #fddf369d
-def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, q_min: float = Q_MIN) -> torch.Tensor:
+def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor,
+                q_min: float = Q_MIN) -> torch.Tensor:
     """Per-cell objective `sum_s log f(x_s, o_s)` over active slots, with q clipped to `[q_min, 1]` (`x`: `(...,
     slots)`)."""
     q = f(x, obs).clamp(q_min, 1)
@@ -179,9 +189,11 @@ def slice_values(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Te
     xa = x[cell, slot].detach().requires_grad_(slopes)
     ga = f(xa, obs[cell, slot]).clamp(q_min, 1).log()
     if strict: _check_values(ga, cell, slot)
-    ga = torch.nan_to_num(ga, nan=float(np.log(q_min)))  # a trial point inside a solver: the worst value, so it is rejected
+    # a trial point inside a solver: the worst value, so it is rejected
+    ga = torch.nan_to_num(ga, nan=float(np.log(q_min)))
     da = torch.autograd.grad(ga.sum(), xa, allow_unused=True)[0] if slopes and ga.requires_grad else None
-    da = torch.zeros_like(ga) if da is None else torch.nan_to_num(da, nan=0., posinf=SLOPE_CAP, neginf=-SLOPE_CAP)  # NaN: 0 * inf at a clipped point
+    # NaN: 0 * inf at a clipped point
+    da = torch.zeros_like(ga) if da is None else torch.nan_to_num(da, nan=0., posinf=SLOPE_CAP, neginf=-SLOPE_CAP)
     g, d = (torch.zeros(x.shape, dtype=ga.dtype, device=x.device) for _ in range(2))
     g[cell, slot], d[cell, slot] = ga.detach(), da.detach().to(ga.dtype).clamp(-SLOPE_CAP, SLOPE_CAP)
     return g, d
@@ -192,8 +204,11 @@ class SolveResult:
     "What every solver returns, in the spirit of `scipy.optimize.OptimizeResult`, with optimality measures per cell."
     x: np.ndarray  # (cells, slots) feasible partitions
     objective: np.ndarray  # (cells,) sum_s log f at x
-    kkt: np.ndarray  # (cells,) KKT residual: steepest slope of any slice minus the flattest slope among slices with a share
-    gap_bound: np.ndarray  # (cells,) Frank-Wolfe gap max_s g'_s - sum_s x_s g'_s, a bound on the distance to the optimum if every log q is concave
+    # (cells,) KKT residual: steepest slope of any slice minus the flattest slope among slices with a share
+    kkt: np.ndarray
+    # (cells,) Frank-Wolfe gap max_s g'_s - sum_s x_s g'_s: if every log q is concave, it bounds the distance to the
+    # optimum
+    gap_bound: np.ndarray
     lam: np.ndarray  # (cells,) multiplier estimate sum_s x_s g'_s
     iterations: np.ndarray  # (cells,) iterations the method spent on the cell
     converged: np.ndarray  # (cells,) bool: the method's own stopping rule was met
@@ -202,15 +217,19 @@ class SolveResult:
 
     def __repr__(self):
         return (f"SolveResult({self.method}: {len(self.x)} cells, mean objective {self.objective.mean():.4f}, "
-                f"{self.converged.mean():.1%} converged, median KKT residual {np.median(self.kkt):.1e}, {self.time:.3f} s)")
+                f"{self.converged.mean():.1%} converged, median KKT residual {np.median(self.kkt):.1e}, "
+                f"{self.time:.3f} s)")
 
-def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+# %% ../nbs/05_solver.ipynb #4e8936da
+def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor) \
+        -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "`(kkt, gap_bound, lam)` of partitions `x` from each slice's slope `g'`: all three vanish together at a KKT point."
     lam = (x * slope).sum(-1)
     steepest = torch.where(mask, slope, -torch.inf).amax(-1)
     flattest = torch.where(mask & (x > 1e-7), slope, torch.inf).amin(-1)  # a share below 1e-7 of the cell is none
     return (steepest - flattest).clamp(min=0), (steepest - lam).clamp(min=0), lam
 
+# %% ../nbs/05_solver.ipynb #5e7be65a
 def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
                  iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
                  values: tuple[torch.Tensor, torch.Tensor] | None = None) -> SolveResult:
@@ -220,8 +239,9 @@ def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Te
     kkt, gap, lam = kkt_measures(x, d, mask)
     n = len(x)
     arr = lambda a, fill: np.full(n, fill) if a is None else np.asarray(torch.as_tensor(a).cpu())
-    return SolveResult(x.detach().cpu().numpy(), g.sum(-1).cpu().numpy(), kkt.cpu().numpy(), gap.cpu().numpy(), lam.cpu().numpy(),
-                       arr(iterations, 0), arr(converged, True).astype(bool), time.perf_counter() - t0, method)
+    return SolveResult(x.detach().cpu().numpy(), g.sum(-1).cpu().numpy(), kkt.cpu().numpy(), gap.cpu().numpy(),
+                       lam.cpu().numpy(), arr(iterations, 0), arr(converged, True).astype(bool),
+                       time.perf_counter() - t0, method)
 
 # %% ../nbs/05_solver.ipynb #bb125031
 @dataclass
@@ -237,8 +257,9 @@ class SolverConfig:
     q_min: float = Q_MIN
     seed: int = 0
 
-def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, cfg: SolverConfig | None = None,
-               device: str | torch.device | None = None, **overrides) -> SolveResult:
+# %% ../nbs/05_solver.ipynb #65a261e3
+def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+               cfg: SolverConfig | None = None, device: str | torch.device | None = None, **overrides) -> SolveResult:
     "Problem 2 for every cell at once by multi-start primal-dual iterations (eq. 15, preconditioned; Algorithm 1)."
     cfg = replace(cfg or SolverConfig(), **overrides)
     t0 = time.perf_counter()
@@ -268,9 +289,12 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     x = project_simplex(x, m)
     best = log_utility(f, x, o, m, cfg.q_min).detach().reshape(n, -1).argmax(1)
     x = x.reshape(n, -1, S)[torch.arange(n, device=obs.device), best]
-    return solve_result(f, x, obs, mask, t0, 'primal-dual' if cfg.scaled else 'eq. 15 (literal)', iters, done, cfg.q_min)
+    return solve_result(f, x, obs, mask, t0, 'primal-dual' if cfg.scaled else 'eq. 15 (literal)', iters, done,
+                        cfg.q_min)
 
-def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, **overrides) -> SolveResult:
+# %% ../nbs/05_solver.ipynb #89ce4ba1
+def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+               **overrides) -> SolveResult:
     "The paper's primal-dual iteration literally (eq. 15: one step size for every slice), with Algorithm 1's starts."
     return idla_solve(f, obs, mask, x_prev, scaled=False, **overrides)
 
@@ -284,7 +308,8 @@ def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     fits, back = shift >= 0, shift.clamp(min=0)
     V, choice = values[:, 0], []
     for s in range(1, S):
-        V, j = (torch.where(fits, V[:, back], -torch.inf) + values[:, s, None, :]).max(-1)  # V_s(k) = max_j V_{s-1}(k-j) + g_s(j)
+        # V_s(k) = max_j V_{s-1}(k-j) + g_s(j)
+        V, j = (torch.where(fits, V[:, back], -torch.inf) + values[:, s, None, :]).max(-1)
         choice.append(j)
     units = torch.zeros(n, S, dtype=torch.long, device=values.device)
     k, rows = torch.full((n,), G1 - 1, device=values.device), torch.arange(n, device=values.device)
@@ -294,6 +319,7 @@ def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     units[:, 0] = k
     return units, V[:, -1]
 
+# %% ../nbs/05_solver.ipynb #9dd9fcb4
 def _grid_values(f: Callable, obs: torch.Tensor, mask: torch.Tensor, G: int, q_min: float) -> torch.Tensor:
     "`(cells, slots, G+1)` values `log q` at shares `0, 1/G, ..., 1`; an inactive slot may only take 0."
     cell, slot = mask.nonzero(as_tuple=True)
@@ -318,7 +344,8 @@ def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     return solve_result(f, x, obs, mask, t0, f'grid DP G={G}', q_min=q_min)
 
 # %% ../nbs/05_solver.ipynb #717afcb7
-def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, q_min: float = Q_MIN) -> SolveResult:
+def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+                q_min: float = Q_MIN) -> SolveResult:
     """Problem 2 cell by cell with scipy's SLSQP from the warm start, slopes from `slice_values`: the general-purpose
     reference."""
     t0 = time.perf_counter()
@@ -341,9 +368,11 @@ def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cell
 def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
     "All partitions of 1 into `n` non-negative multiples of `step`: `(points, n)`."
     units = int(round(1 / step))
-    pts = [np.diff([-1, *c, units + n - 1]) - 1 for c in itertools.combinations(range(units + n - 1), n - 1)]  # stars and bars
+    # stars and bars
+    pts = [np.diff([-1, *c, units + n - 1]) - 1 for c in itertools.combinations(range(units + n - 1), n - 1)]
     return np.array(pts, dtype=float) / units
 
+# %% ../nbs/05_solver.ipynb #5147fe3a
 def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, step: float = 0.05,
                  q_min: float = Q_MIN) -> SolveResult:
     """The paper's Oracle: the best point of the simplex grid (interval `step`) per cell by brute force, cells grouped
@@ -356,7 +385,8 @@ def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cel
         for k in counts.unique().tolist():
             cells = (counts == k).nonzero()[:, 0]
             grid = torch.tensor(simplex_grid(k, step), dtype=obs.dtype)  # (P, k)
-            order = mask[cells].float().sort(dim=1, descending=True, stable=True).indices[:, :k]  # the active slots of each cell
+            # the active slots of each cell
+            order = mask[cells].float().sort(dim=1, descending=True, stable=True).indices[:, :k]
             o = obs[cells[:, None], order]  # (c, k, F)
             vals = log_utility(f, grid[None].expand(len(cells), -1, -1), o[:, None].expand(-1, len(grid), -1, -1),
                                torch.ones(len(cells), len(grid), k, dtype=torch.bool), q_min)
@@ -368,7 +398,8 @@ def separable_qp_step(slope: torch.Tensor, curv: torch.Tensor, lo: torch.Tensor,
     """Exact `argmax_d sum_s slope_s d_s - curv_s d_s^2 / 2` s.t. `sum_s d_s = 0`, `lo <= d <= hi` per row (`curv > 0`,
     `lo <= 0 <= hi`)."""
     mus = torch.cat([slope - curv * hi, slope - curv * lo], -1).sort(-1).values  # the multiplier's breakpoints
-    total = ((slope[:, None] - mus[..., None]) / curv[:, None]).clamp(lo[:, None], hi[:, None]).sum(-1)  # non-increasing in mu
+    # non-increasing in mu
+    total = ((slope[:, None] - mus[..., None]) / curv[:, None]).clamp(lo[:, None], hi[:, None]).sum(-1)
     j = (total > 0).sum(-1, keepdim=True).clamp(1, mus.shape[-1] - 1)
     m0, m1, t0, t1 = mus.gather(-1, j - 1), mus.gather(-1, j), total.gather(-1, j - 1), total.gather(-1, j)
     mu = m0 + (m1 - m0) * torch.where(t0 > t1, t0 / (t0 - t1), 1.).clamp(0, 1)  # total is linear between breakpoints
@@ -395,7 +426,8 @@ def _trust_region_newton(f, x, obs, mask, radius, K, tol, q_min):
         step = xn - xl
         promise = torch.where(m, dl * step - c * step ** 2 / 2, 0.).sum(-1)
         inside = (step.abs() < 0.99 * rl).all(-1)
-        flat = (promise <= 1e-9 * (1 + gl.sum(-1).abs())) & inside  # the model's own optimum gains nothing: a KKT point up to `tol`
+        # the model's own optimum gains nothing: a KKT point up to `tol`
+        flat = (promise <= 1e-9 * (1 + gl.sum(-1).abs())) & inside
         if flat.any():
             keep = ~flat
             live, m, xl, gl, dl, rl, cl, c, xn, step = (t[keep] for t in (live, m, xl, gl, dl, rl, cl, c, xn, step))
@@ -404,7 +436,8 @@ def _trust_region_newton(f, x, obs, mask, radius, K, tol, q_min):
         actual, predicted = gn - gl, torch.where(m, dl * step - c * step ** 2 / 2, 0.)
         accept = actual.sum(-1) >= -1e-7 * (1 + gl.sum(-1).abs())
         share_of_gain = predicted.sum(-1, keepdim=True).clamp(min=0) / m.sum(-1, keepdim=True)
-        wrong = (predicted - actual) > 0.25 * (predicted.abs() + share_of_gain) + 1e-6 * (1 + gl.abs())  # this slice's model overpromised
+        # this slice's model overpromised
+        wrong = (predicted - actual) > 0.25 * (predicted.abs() + share_of_gain) + 1e-6 * (1 + gl.abs())
         wrong |= ~accept[:, None] & ~wrong.any(-1, keepdim=True)
         at_edge = step.abs() >= 0.99 * rl
         r[live] = torch.where(wrong, 0.25 * torch.minimum(rl, step.abs().clamp(min=1e-9)),
@@ -424,9 +457,11 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     cand = x[..., None] + h * k
     with torch.no_grad():
         v = f(cand.clamp(0, 1), obs[:, :, None].expand(-1, -1, 2 * m + 1, -1)).clamp(q_min, 1).log()
-    v = torch.where(mask[..., None], torch.where((cand >= 0) & (cand <= 1), v, -torch.inf), torch.where(k == 0, 0., -torch.inf))
+    inactive = torch.where(k == 0, 0., -torch.inf)  # an inactive slot can only take offset 0
+    v = torch.where(mask[..., None], torch.where((cand >= 0) & (cand <= 1), v, -torch.inf), inactive)
     W = 2 * m
-    src = torch.arange(-W, W + 1, device=x.device)[:, None] - k  # partial sum before slot s, for each (sum after, offset)
+    # partial sum before slot s, for each (sum after, offset)
+    src = torch.arange(-W, W + 1, device=x.device)[:, None] - k
     fits, src = src.abs() <= W, (src + W).clamp(0, 2 * W)
     V = torch.full((n, 2 * W + 1), -torch.inf, dtype=x.dtype, device=x.device)
     V[:, W - m:W + m + 1] = v[:, 0]
@@ -434,7 +469,8 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     for s in range(1, S):
         V, j = (torch.where(fits, V[:, src], -torch.inf) + v[:, s, None, :]).max(-1)
         choice.append(j)
-    offset, at, rows = torch.zeros(n, S, dtype=torch.long, device=x.device), torch.full((n,), W, device=x.device), torch.arange(n, device=x.device)
+    offset = torch.zeros(n, S, dtype=torch.long, device=x.device)
+    at, rows = torch.full((n,), W, device=x.device), torch.arange(n, device=x.device)
     for s in range(S - 1, 0, -1):
         offset[:, s] = k[choice[s - 1][rows, at]]
         at = at - offset[:, s]
@@ -442,8 +478,9 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     return torch.where(mask, x + h * offset, 0.).clamp(0, 1)
 
 # %% ../nbs/05_solver.ipynb #99d87828
-def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 10, M: int = 4,
-               sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN, seed: int = 0,
+def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 10,
+               M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
+               seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
     """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system from the coarse-DP optimum, the
     warm start and `M` neighbours."""
@@ -455,9 +492,12 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
         g0, _ = slice_values(f, x0, obs, mask, q_min, slopes=False, strict=False)
         todo = (g0.sum(-1) < -1e-6).nonzero()[:, 0]  # an objective of 0 is the maximum: every slice satisfied
         start = x0.clone()
-        if len(todo): start[todo] = max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid
-        noise = torch.randn((M, n, S), generator=torch.Generator(device=obs.device).manual_seed(seed), device=obs.device, dtype=obs.dtype)
-        starts = torch.stack([start, x0] + [project_simplex(x0 + sigma * z, mask) for z in noise], 1)  # (cells, starts, slots)
+        if len(todo):
+            start[todo] = max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid
+        noise = torch.randn((M, n, S), generator=torch.Generator(device=obs.device).manual_seed(seed),
+                            device=obs.device, dtype=obs.dtype)
+        # (cells, starts, slots)
+        starts = torch.stack([start, x0] + [project_simplex(x0 + sigma * z, mask) for z in noise], 1)
     k = starts.shape[1]
     flat = lambda t: t[:, None].expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
     x, m, o = starts.reshape(n * k, S), flat(mask), flat(obs)
@@ -466,11 +506,13 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
         busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
         if len(busy) == 0: break
         xb = _local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min)
-        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], 0.2 / grid / 8, K, tol, q_min)
+        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], 0.2 / grid / 8,
+                                                                             K, tol, q_min)
         iters[busy] += more
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
-    best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k  # then the most stationary
+    # then the most stationary
+    best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k
     return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min)
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'grid DP': grid_dp_solve,
@@ -486,49 +528,18 @@ def observation_pool(samples: pd.DataFrame, H: int, busiest: float | None = None
         rows = rows[load >= load.quantile(1 - busiest)]
     return torch.tensor(rows[obs_columns(H)].values, dtype=torch.float32)
 
-def synthetic_cells(n_cells: int, pool: torch.Tensor, H: int, max_slices: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+# %% ../nbs/05_solver.ipynb #07955cf1
+def synthetic_cells(n_cells: int, pool: torch.Tensor, H: int, max_slices: int = 4,
+                    seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """`(obs, mask)` of `n_cells` cells of 2 to `max_slices` slices (70% full) whose rows are drawn from `pool`, loads
     jittered by about 10%."""
     g = torch.Generator().manual_seed(seed)
     obs = pool[torch.randint(len(pool), (n_cells, max_slices), generator=g)].clone()
     at = obs_layout(H)
-    for k in ('users', 'cqi', 'offered', 'capacity'): obs[..., at[k]] *= torch.exp(0.1 * torch.randn(n_cells, max_slices, 1, generator=g))
+    for k in ('users', 'cqi', 'offered', 'capacity'):
+        obs[..., at[k]] *= torch.exp(0.1 * torch.randn(n_cells, max_slices, 1, generator=g))
     obs[..., at['cqi']] = obs[..., at['cqi']].clamp(max=15)
-    weights = torch.tensor([0.] + [0.3 / (max_slices - 2)] * (max_slices - 2) + [0.7]) if max_slices > 2 else torch.ones(max_slices)
+    weights = torch.ones(max_slices) if max_slices <= 2 else \
+        torch.tensor([0.] + [0.3 / (max_slices - 2)] * (max_slices - 2) + [0.7])
     k = torch.multinomial(weights, n_cells, replacement=True, generator=g) + 1
     return obs, torch.arange(max_slices)[None] < k[:, None]
-
-# %% ../nbs/05_solver.ipynb #4fe64c51
-def plot_partition(f: Callable, obs: torch.Tensor, names: list, x: np.ndarray, ax: Axes | None = None):
-    "Plot each slice's curve `q = f(share, obs_s)` of one cell (`obs`: `(slots, F)`) with the partition `x` as dots."
-    import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))
-    grid = torch.linspace(0, 1, 101, dtype=obs.dtype)
-    with torch.no_grad():
-        for i, n in enumerate(names):
-            line, = ax.plot(grid, f(grid, obs[i].expand(101, -1)), label=f"{n}: x = {x[i]:.2f}")
-            ax.plot(x[i], f(torch.tensor([x[i]], dtype=obs.dtype), obs[i][None]).item(), 'o', color=line.get_color())
-    ax.set(xlabel='share x', ylabel='predicted q'); ax.legend(fontsize=8)
-    return ax
-
-def partition_panel(f: Callable, obs_for: Callable, slices: dict, levels: tuple[float, float, float] = (0.1, 1., 0.05),
-                    solver: Callable = fast_solve):
-    "An ipywidgets panel: tick the slices of a cell, set each one's level, see the q curves and IDLA's partition."
-    import ipywidgets as W, matplotlib.pyplot as plt
-    boxes = {n: W.Checkbox(value=True, description=n, indent=False) for n in slices}
-    sliders = {n: W.FloatSlider(value=v, min=levels[0], max=levels[1], step=levels[2], description='level') for n, v in slices.items()}
-    out = W.Output()
-    def draw(*_):
-        names = [n for n in slices if boxes[n].value]
-        with out:
-            out.clear_output(wait=True)
-            if not names: print('tick at least one slice'); return
-            obs = torch.stack([torch.as_tensor(obs_for(n, sliders[n].value), dtype=torch.float32) for n in names])
-            res = solver(f, obs[None])
-            plot_partition(f, obs, names, res.x[0]).set_title(f'IDLA partition, sum log q = {res.objective[0]:.3f}')
-            plt.show()
-        panel.result = res
-    for w in [*boxes.values(), *sliders.values()]: w.observe(draw, 'value')
-    panel = W.VBox([W.HBox([boxes[n], sliders[n]]) for n in slices] + [out])
-    draw()
-    return panel

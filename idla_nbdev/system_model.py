@@ -151,6 +151,7 @@ def first_line(e: BaseException) -> str:
     lines = str(e).strip().splitlines()
     return lines[0] if lines else type(e).__name__
 
+# %% ../nbs/00_system_model.ipynb #78922a24
 def read_checked(path: str | Path, what: str, read: Callable[[Path], T]) -> T:
     "`read(path)`, with `FileNotFoundError` / `ValueError` naming `what` and the file when it is missing or unreadable."
     path = Path(path)

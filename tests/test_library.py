@@ -53,7 +53,7 @@ def test_exported_functions_have_docstrings_and_type_hints(module):
 def test_slicing_env_is_registered_with_gymnasium_and_passes_its_checker():
     import gymnasium as gym
     from gymnasium.utils.env_checker import check_env
-    import idla_nbdev.simulator  # registers idla_nbdev/Slicing-v0
+    import idla_nbdev.baselines  # registers idla_nbdev/Slicing-v0
     env = gym.make('idla_nbdev/Slicing-v0', config=SimConfig(n_sites=1, slices=('embb', 'urllc')), episode_steps=3)
     check_env(env.unwrapped, skip_render_check=True)
     obs, info = env.reset(seed=0)
