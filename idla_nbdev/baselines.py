@@ -20,8 +20,8 @@ from .estimator import obs_layout
 
 # %% auto #0
 __all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy',
-           'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy', 'recent_history',
-           'run_policy', 'true_utility', 'replay_optimum']
+           'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy', 'TD3Policy',
+           'recent_history', 'run_policy', 'true_utility', 'replay_optimum']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
 class Policy:
@@ -192,11 +192,12 @@ class SACPolicy(Policy):
     """Cell-wise SAC agent (stable-baselines3) trained online on every cell's transitions; deterministic actions
     while `scored`. While `learning` is off it acts uniformly at random and only fills its replay buffer: so it does
     in the phases named in `fill_only` (the paper's protocol: `('T1',)`). `updates` counts the gradient steps
-    taken."""
-    name = 'DRL (SAC)'
+    taken. The reward of a cell is `reward_scale` times its utility `sum log q`; `sac_kwargs` override the agent's
+    settings (e.g. `gamma`)."""
+    name, algorithm = 'DRL (SAC)', 'SAC'
     def __init__(self, sim: Simulator, gradient_steps: int = 8, learning_starts: int = 4, seed: int = 0,
-                 fill_only: Sequence[str] = (), **sac_kwargs):
-        from stable_baselines3 import SAC
+                 fill_only: Sequence[str] = (), reward_scale: float = 1., **sac_kwargs):
+        import stable_baselines3
         from stable_baselines3.common.logger import configure
         super().__init__()
         self.n_slots = sim.n_slots
@@ -204,14 +205,18 @@ class SACPolicy(Policy):
         env = SlicingEnv(SimConfig(n_sites=1, slices=tuple(s.name for s in sim.services)))
         kw = dict(learning_rate=1e-3, buffer_size=50_000, batch_size=256, gamma=0.5, learning_starts=0,
                   policy_kwargs=dict(net_arch=[128, 128]), seed=seed, device='cpu') | sac_kwargs
-        self.model = SAC('MlpPolicy', env, **kw)
+        self.model = getattr(stable_baselines3, self.algorithm)('MlpPolicy', env, **kw)
         self.model.set_logger(configure(None, []))
         self.gradient_steps, self.learning_starts, self.fill_only = gradient_steps, learning_starts, tuple(fill_only)
-        self.steps, self.updates, self.learning = 0, 0, True
+        self.steps, self.updates, self.learning, self.reward_scale = 0, 0, True, reward_scale
         self.rng = np.random.default_rng(seed)
         self.pending = None
 
     def start_phase(self, name: str): self.learning = name not in self.fill_only
+
+    def _act(self, obs: np.ndarray) -> np.ndarray:
+        "The agent's actions for every cell: sampled from its policy while it learns, the policy's mean when scored."
+        return self.model.predict(obs, deterministic=self.scored)[0]
 
     def _obs(self, kpis: pd.DataFrame | None, n_cells: int) -> np.ndarray:
         "Every cell's observation from one step's KPIs (zeros before the first step)."
@@ -226,13 +231,13 @@ class SACPolicy(Policy):
         obs = self._obs(last, sim.n_cells)
         if self.steps < self.learning_starts or not self.learning:
             a = self.rng.uniform(-1, 1, (sim.n_cells, self.n_slots)).astype(np.float32)
-        else: a, _ = self.model.predict(obs, deterministic=self.scored)  # exploring only while not scored
+        else: a = self._act(obs)
         self.pending = (obs, a, sim)
         return np.stack([masked_softmax(a[c], sim.active[c]) for c in range(sim.n_cells)])
 
     def observe(self, kpis):
         obs, a, sim = self.pending
-        next_obs, reward = self._obs(kpis, sim.n_cells), cell_utilities(kpis, sim.n_cells)
+        next_obs, reward = self._obs(kpis, sim.n_cells), self.reward_scale * cell_utilities(kpis, sim.n_cells)
         for c in range(sim.n_cells):
             self.model.replay_buffer.add(obs[c:c + 1], next_obs[c:c + 1], a[c:c + 1], reward[c:c + 1],
                                          np.array([False]), [{}])
@@ -242,6 +247,20 @@ class SACPolicy(Policy):
             self.model._current_progress_remaining = 1.0
             self.model.train(gradient_steps=self.gradient_steps, batch_size=self.model.batch_size)
             self.updates += self.gradient_steps
+
+# %% ../nbs/06_baselines.ipynb #2c2e497a
+class TD3Policy(SACPolicy):
+    """Cell-wise TD3 agent (stable-baselines3), otherwise as `SACPolicy`: its actor is deterministic, so while it
+    learns it explores by Gaussian noise of std `noise` on its actions, and acts without noise when scored."""
+    name, algorithm = 'DRL (TD3)', 'TD3'
+    def __init__(self, sim: Simulator, noise: float = 0.2, **kwargs):
+        self.noise = noise
+        super().__init__(sim, **kwargs)
+
+    def _act(self, obs: np.ndarray) -> np.ndarray:
+        a = self.model.predict(obs, deterministic=True)[0]
+        if self.scored: return a
+        return np.clip(a + self.rng.normal(0, self.noise, a.shape), -1, 1).astype(np.float32)
 
 # %% ../nbs/06_baselines.ipynb #e53b9bb5
 KEEP_STEPS = 8  # how far back a policy looks in the KPI log (the estimator needs H = 1 to 4 steps)

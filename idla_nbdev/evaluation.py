@@ -9,22 +9,26 @@ from typing import Callable, Iterable, Sequence
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import torch
-from fastcore.script import call_parse, Param
+from tqdm.auto import tqdm
+from fastcore.script import call_parse, Param, store_true
 from matplotlib.axes import Axes
-from .system_model import utility, service_type, read_checked, cli_errors
+from .system_model import Q_MIN, service_type, read_checked, cli_errors
 from .simulator import Simulator, SimConfig
 from .dataset import make_samples, H_DEFAULT
 from .solver import fast_solve
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
-from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, run_policy, \
-    history_obs, recent_history
+from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, \
+    run_policy, history_obs, recent_history
 
 # %% auto #0
-__all__ = ['SCHEMES', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices', 'run_experiment',
-           'converged', 'summary_table', 'plot_relative_throughput', 'plot_q_cdf', 'plot_partition', 'partition_panel',
-           'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
+__all__ = ['SCHEMES', 'METRICS', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices',
+           'run_experiment', 'run_seeds', 'converged', 'summary_table', 'half_width', 'interval_table',
+           'adaptation_steps', 'paper_claims', 'plot_relative_throughput', 'plot_q_cdf', 'plot_learning_curve',
+           'plot_partition', 'partition_panel', 'phase_notes', 'experiment_report', 'plot_new_slice',
+           'counterfactual_errors', 'experiment_cli']
 
 # %% ../nbs/07_evaluation.ipynb #326eea55
 @dataclass
@@ -40,13 +44,17 @@ class ExperimentConfig:
     # 'paper': SAC only fills its buffer in T1 and trains from T2; 'online': it trains from T1
     rl_protocol: str = 'paper'
     load_scale: float = 1.3  # busier than the default so that decisions matter
-    seed: int = 0
+    seed: int = 0  # the first seed
+    seeds: int = 3  # seeds run by `run_seeds` and the console script: seed, seed + 1, ...
+    td3: bool = False  # also run TD3, a second deep-RL baseline
 
     def __post_init__(self):
-        for f, lo in (('n_sites', 1), ('steps', 2), ('start_step', 0), ('rl_gradient_steps', 0), ('seed', 0)):
+        for f, lo in (('n_sites', 1), ('steps', 2), ('start_step', 0), ('rl_gradient_steps', 0), ('seed', 0),
+                      ('seeds', 1)):
             v = getattr(self, f)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 raise ValueError(f"experiment setting {f} must be an integer >= {lo}, got {v!r}")
+        if not isinstance(self.td3, bool): raise ValueError(f"experiment setting td3 must be true or false, got {self.td3!r}")
         if not isinstance(self.load_scale, (int, float)) or not self.load_scale > 0:
             raise ValueError(f"experiment setting load_scale must be a positive number, got {self.load_scale!r}")
         for name in (*self.slices, *self.new_slices): service_type(name)
@@ -75,19 +83,25 @@ class Scheme:
     starts. `collects`: in T1 the scheme runs the exploring collection policy (one run, shared by every scheme that
     collects), `estimator` comes from it and the scheme's own policy starts at T2; otherwise `estimator` is None and
     the policy runs from T1. `rebuild`: the policy is made anew for T3 (a policy whose input size is fixed by the
-    slot count, as a DRL agent's)."""
+    slot count, as a DRL agent's). `when(cfg)`: whether the scheme runs under `cfg`."""
     label: str
     make: Callable
     collects: bool = False
     rebuild: bool = False
+    when: Callable | None = None  # runs only where `when(cfg)` is true (None: always)
 
 # %% ../nbs/07_evaluation.ipynb #f6b7a2e1
 def _sac(sim: Simulator, estimator, cfg: ExperimentConfig) -> SACPolicy:
     return SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
                      fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
 
+def _td3(sim: Simulator, estimator, cfg: ExperimentConfig) -> TD3Policy:
+    return TD3Policy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
+                     fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
+
 SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
            Scheme('DRL (SAC)', _sac, rebuild=True),
+           Scheme('DRL (TD3)', _td3, rebuild=True, when=lambda cfg: cfg.td3),
            Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
            Scheme('IDLA', lambda sim, est, cfg: IDLAPolicy(est), collects=True)]
 
@@ -139,6 +153,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
 
     collected = None  # (network after T1, T1's KPI table, T1's run, estimator): shared by every scheme that collects
     for s in schemes:
+        if s.when is not None and not s.when(cfg): continue
         est = None
         if s.collects:
             if collected is None:
@@ -158,48 +173,186 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
         phase(sim, policy, 'T3', s.label, h)
     return dict(kpis=pd.concat(runs, ignore_index=True), info=info, config=asdict(cfg))
 
+# %% ../nbs/07_evaluation.ipynb #726dc993
+def _run_one(settings: dict) -> dict:
+    "One seed of `run_seeds`, in a worker process on one core."
+    torch.set_num_threads(1)
+    return run_experiment(ExperimentConfig(**settings), progress=False)
+
+def run_seeds(cfg: ExperimentConfig | None = None, workers: int | None = None, progress: bool = True) -> dict:
+    """The experiment for `cfg.seeds` seeds (`cfg.seed`, `cfg.seed + 1`, ...), side by side in `workers` processes
+    (default: one per seed, each on one core; 1 runs them here, one after the other). Returns every KPI with a
+    `seed` column, each seed's `info`, the config and the wall time in seconds."""
+    cfg = cfg or ExperimentConfig()
+    cfgs = [replace(cfg, seed=cfg.seed + i) for i in range(cfg.seeds)]
+    workers = len(cfgs) if workers is None else workers
+    t0 = time.perf_counter()
+    if workers <= 1: results = [run_experiment(c, progress=progress) for c in cfgs]
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        from idla_nbdev.evaluation import _run_one  # by module path, so that spawned workers can import it
+        with ProcessPoolExecutor(min(workers, len(cfgs)), mp_context=mp.get_context('spawn')) as pool:
+            runs = pool.map(_run_one, [asdict(c) for c in cfgs])
+            results = list(tqdm(runs, total=len(cfgs), desc='seeds', disable=not progress))
+    kpis = pd.concat([r['kpis'].assign(seed=c.seed) for r, c in zip(results, cfgs)], ignore_index=True)
+    return dict(kpis=kpis, info={c.seed: r['info'] for r, c in zip(results, cfgs)}, config=asdict(cfg),
+                seconds=time.perf_counter() - t0)
+
 # %% ../nbs/07_evaluation.ipynb #655416d9
+def _keys(kpis: pd.DataFrame) -> list[str]:
+    "Grouping keys of a run: scheme and phase, and the seed when `kpis` has a `seed` column."
+    return ['scheme', 'phase'] + (['seed'] if 'seed' in kpis.columns else [])
+
 def converged(kpis: pd.DataFrame) -> pd.DataFrame:
-    "The second half of every (scheme, phase)."
-    mid = kpis.groupby(['scheme', 'phase']).step.transform(lambda s: s.min() + (s.max() - s.min() + 1) // 2)
+    "The second half of every (scheme, phase[, seed])."
+    mid = kpis.groupby(_keys(kpis)).step.transform(lambda s: s.min() + (s.max() - s.min() + 1) // 2)
     return kpis[kpis.step >= mid]
 
 # %% ../nbs/07_evaluation.ipynb #ab9c2a8b
 def summary_table(kpis: pd.DataFrame) -> pd.DataFrame:
-    "Mean q, P(q = 1), mean cell utility and decision time per scheme and phase (converged halves)."
-    k = converged(kpis)
-    cell_u = k.groupby(['scheme', 'phase', 'step', 'cell']).q.apply(lambda q: utility(q.values))
-    cell_u = cell_u.groupby(['scheme', 'phase']).mean()
-    t = k.groupby(['scheme', 'phase']).agg(mean_q=('q', 'mean'), p_satisfied=('q', lambda q: (q >= 1).mean()))
-    t['cell_utility'] = cell_u
-    step_s = k.groupby(['scheme', 'phase', 'step']).decision_s.first()
-    t['decision_ms'] = step_s.groupby(['scheme', 'phase']).mean() * 1e3
+    """Mean q, P(q = 1), mean cell utility `sum_s log max(q_s, q_min)` (eq. 5) and decision time per step, per scheme
+    and phase (and seed, if `kpis` has a `seed` column), on the converged halves."""
+    keys, k = _keys(kpis), converged(kpis)
+    k = k.assign(log_q=np.log(np.maximum(k.q, Q_MIN)), satisfied=k.q >= 1)
+    t = k.groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
+    t['cell_utility'] = k.groupby(keys + ['step', 'cell']).log_q.sum().groupby(keys).mean()
+    t['decision_ms'] = k.groupby(keys + ['step']).decision_s.first().groupby(keys).mean() * 1e3
     t = t.reset_index()
     t['scheme'] = pd.Categorical(t.scheme, scheme_order(t.scheme))
-    return t.sort_values(['phase', 'scheme']).reset_index(drop=True)
+    return t.sort_values(['phase', 'scheme'] + keys[2:]).reset_index(drop=True)
+
+# %% ../nbs/07_evaluation.ipynb #ae04f887
+METRICS = ['mean_q', 'p_satisfied', 'cell_utility', 'decision_ms']
+
+def half_width(x: npt.ArrayLike, level: float = 0.95) -> float:
+    "Half-width of the Student-t `level` interval for the mean of `x` (NaN for fewer than two values)."
+    from scipy import stats
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2: return np.nan
+    return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+
+# %% ../nbs/07_evaluation.ipynb #b460ce83
+def interval_table(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per scheme and phase of a per-seed `summary_table`: the number of seeds, the mean of each metric over seeds and
+    the half-width of its `level` interval (`<metric>_ci`)."""
+    g = table.groupby(['scheme', 'phase'], observed=True)
+    out = g[METRICS].mean()
+    for m in METRICS: out[f'{m}_ci'] = g[m].agg(half_width, level=level)
+    out['seeds'] = g.size()
+    out = out[['seeds'] + [c for m in METRICS for c in (m, f'{m}_ci')]].reset_index()
+    return out.sort_values(['phase', 'scheme']).reset_index(drop=True)
+
+# %% ../nbs/07_evaluation.ipynb #f12a79dc
+def adaptation_steps(kpis: pd.DataFrame, scheme: str = 'IDLA', frac: float = 0.95) -> pd.Series:
+    """Per seed: the steps after T3 starts until the mean q of the slices added in T3 (over cells) first reaches
+    `frac` of its converged (second-half) mean, for `scheme`."""
+    k = kpis if 'seed' in kpis.columns else kpis.assign(seed=0)
+    k = k[k.scheme == scheme]
+    new = set(k[k.phase == 'T3'].slot) - set(k[k.phase == 'T2'].slot)
+    out = {}
+    for seed, d in k[(k.phase == 'T3') & k.slot.isin(new)].groupby('seed'):
+        curve = d.groupby('step').q.mean()
+        mid = curve.index.min() + len(curve) // 2
+        out[seed] = int(np.argmax(curve.values >= frac * curve[curve.index >= mid].mean()))
+    return pd.Series(out, name='steps', dtype=int)
+
+# %% ../nbs/07_evaluation.ipynb #b614cd80
+def _verdict(m: float, h: float, strict: bool) -> str:
+    """'reproduced', 'refuted' or 'not resolved' for a claimed difference with mean `m` and interval half-width `h`;
+    `strict`: the claim is "well above" (the interval must exclude 0), else "at least"."""
+    if np.isnan(h): return ('reproduced' if (m > 0 if strict else m >= 0) else 'refuted') + ' (one seed)'
+    if (m - h > 0) if strict else (m >= 0): return 'reproduced'
+    return 'refuted' if m + h < 0 else 'not resolved'
+
+def paper_claims(table: pd.DataFrame, kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The paper's claims next to the measured outcome, from a per-seed `summary_table` and the KPIs. Differences
+    between schemes are paired by seed (every scheme runs on the same networks), with their `level` interval."""
+    t = table if 'seed' in table.columns else table.assign(seed=0)
+    present, rows = set(t.scheme), []
+    def compare(claim, a, b, phase, metric, strict, fmt='.3f'):
+        if not {a, b} <= present or phase not in set(t.phase): return
+        p = t[t.phase == phase].pivot(index='seed', columns='scheme', values=metric)
+        d = (p[a] - p[b]).values
+        m, h = d.mean(), half_width(d, level)
+        measured = f"{a} {p[a].mean():{fmt}} vs {b} {p[b].mean():{fmt}}: {m:+{fmt}} ± {h:{fmt}}"
+        rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=_verdict(m, h, strict)))
+    for phase in ('T2', 'T3'):
+        compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', phase, 'mean_q', False)
+        compare('IDLA well above Traffic', 'IDLA', 'Traffic', phase, 'mean_q', True)
+        for drl in ('DRL (SAC)', 'DRL (TD3)'): compare(f'{drl} well above Traffic', drl, 'Traffic', phase, 'mean_q', True)
+        compare('IDLA decides faster than the Oracle (ms per step)', 'Oracle', 'IDLA', phase, 'decision_ms', True, '.1f')
+    if 'IDLA' in present and 'T3' in set(t.phase):
+        s = adaptation_steps(kpis)
+        rows.append(dict(claim='IDLA adapts to the new slices within a few steps (at most 4)', phase='T3',
+                         metric='steps to 95% of converged q', measured=f"{s.mean():.1f} steps (per seed {s.tolist()})",
+                         verdict='reproduced' if s.mean() <= 4 else 'refuted'))
+    return pd.DataFrame(rows)
 
 # %% ../nbs/07_evaluation.ipynb #3c482643
+def _mark_phases(ax: Axes, kpis: pd.DataFrame):
+    "Dashed lines where the phases start, with their names at the top of the panel."
+    for name, start in kpis.groupby('phase').step.min().items():
+        ax.axvline(start, color='0.5', lw=.8, ls='--')
+        ax.text(start + 1, .97, name, transform=ax.get_xaxis_transform(), va='top', fontsize=9, color='0.3')
+
 def plot_relative_throughput(kpis: pd.DataFrame):
-    "Fig. 4: median over cells of throughput / requirement per slice over time, one panel per scheme."
+    """Fig. 4: each slice's throughput over its requirement v* over time, median over cells (band: range over seeds),
+    one panel per scheme, on a log axis clipped to [0.1, 10] around 1 (the requirement)."""
     import seaborn as sns
-    d = kpis.assign(rel=kpis.throughput / kpis.v_req)
-    d = d.groupby(['scheme', 'phase', 'step', 'service'], observed=True).rel.median().reset_index()
-    g = sns.relplot(d, x='step', y='rel', hue='service', col='scheme', col_order=scheme_order(d.scheme),
-                    kind='line', height=2.8, aspect=1.2, col_wrap=2)
+    keys = ['scheme', 'step', 'service'] + (['seed'] if 'seed' in kpis.columns else [])
+    d = kpis.assign(rel=(kpis.throughput / kpis.v_req).clip(0.1, 10))
+    d = d.groupby(keys, observed=True).rel.median().reset_index()
+    g = sns.relplot(d, x='step', y='rel', hue='service', col='scheme', col_order=scheme_order(d.scheme), kind='line',
+                    errorbar=('pi', 100), height=2.6, aspect=1.6, col_wrap=2, lw=1)
     for ax in g.axes.flat:
-        ax.axhline(1, color='k', lw=.8, ls='--'); ax.set(yscale='log', ylabel='throughput / requirement')
-        for _, p in d.groupby('phase').step.min().items(): ax.axvline(p, color='grey', lw=.6)
-    return g
+        ax.axhline(1, color='k', lw=.8)
+        ax.set(yscale='log', ylim=(0.1, 10), yticks=[0.1, 0.3, 1, 3, 10], yticklabels=['0.1', '0.3', '1', '3', '10'])
+        _mark_phases(ax, kpis)
+    g.set_titles('{col_name}')
+    g.set_axis_labels('step (15 min each)', 'throughput / v*')
+    g.figure.suptitle('Fig. 4: throughput relative to the requirement (median over cells)', y=1.02)
+    return g.figure
 
 # %% ../nbs/07_evaluation.ipynb #fd4aa050
 def plot_q_cdf(kpis: pd.DataFrame):
-    "Fig. 5: CDF of converged q per scheme, in T2 and T3."
+    """Fig. 5: CDF of converged q per scheme (thick: all seeds; thin: each seed), one panel per phase. The y axis is
+    logarithmic so that the lower tail, where the schemes differ, is readable; the jump at q = 1 is P(q = 1)."""
+    import matplotlib.pyplot as plt
+    k = converged(kpis)
+    phases = sorted(k.phase.unique())
+    fig, axes = plt.subplots(1, len(phases), figsize=(4.2 * len(phases), 3.4), sharey=True, squeeze=False)
+    for ax, phase in zip(axes[0], phases):
+        for i, scheme in enumerate(scheme_order(k.scheme)):
+            d = k[(k.phase == phase) & (k.scheme == scheme)]
+            style = dict(color=f'C{i}', ls=['-', '--', '-.', ':'][i % 4])
+            for _, ds in (d.groupby('seed') if 'seed' in d.columns and d.seed.nunique() > 1 else []):
+                q = np.sort(ds.q.values); ax.step(q, np.arange(1, len(q) + 1) / len(q), where='post', lw=.6, alpha=.5, **style)
+            q = np.sort(d.q.values)
+            ax.step(q, np.arange(1, len(q) + 1) / len(q), where='post', lw=1.8, label=scheme, **style)
+        ax.set(yscale='log', ylim=(1e-3, 1.05), xlim=(0, 1.01), xlabel='QoS satisfaction q', title=phase)
+    axes[0, 0].set_ylabel('P(converged q <= x)')
+    axes[0, -1].legend(fontsize=8, loc='lower right')
+    fig.suptitle('Fig. 5: CDF of converged QoS satisfaction', y=1.02)
+    return fig
+
+# %% ../nbs/07_evaluation.ipynb #5e0c225e
+def plot_learning_curve(kpis: pd.DataFrame):
+    """Mean cell utility per step in T2 and T3 (band: range over seeds), per scheme: how fast each scheme settles.
+    The dotted line marks where scoring starts (the converged half; before it the DRL agent still explores)."""
     import seaborn as sns
-    d = converged(kpis[kpis.phase.isin(['T2', 'T3'])])
-    g = sns.displot(d, x='q', hue='scheme', hue_order=scheme_order(d.scheme), col='phase', kind='ecdf', height=3,
-                    aspect=1.2)
-    g.set_axis_labels('QoS satisfaction q', 'CDF')
-    return g
+    keys = ['scheme', 'phase', 'step'] + (['seed'] if 'seed' in kpis.columns else [])
+    k = kpis[kpis.phase.isin(['T2', 'T3'])]
+    d = k.assign(log_q=np.log(np.maximum(k.q, Q_MIN))).groupby(keys + ['cell'], observed=True).log_q.sum()
+    d = d.groupby(keys, observed=True).mean().rename('utility').reset_index()
+    d['since'] = d.step - d.groupby('phase').step.transform('min')
+    g = sns.relplot(d, x='since', y='utility', hue='scheme', hue_order=scheme_order(d.scheme), col='phase',
+                    kind='line', errorbar=('pi', 100), height=3, aspect=1.4, lw=1)
+    for ax in g.axes.flat: ax.axvline(d.since.max() // 2 + 1, color='0.5', ls=':', lw=1)
+    g.set_titles('{col_name}')
+    g.set_axis_labels('steps since the phase started (15 min each)', 'mean cell utility sum log q')
+    g.figure.suptitle('Learning curves: utility per step', y=1.03)
+    return g.figure
 
 # %% ../nbs/07_evaluation.ipynb #4da03d02
 def plot_partition(f: Callable, obs: torch.Tensor, names: list, x: np.ndarray, ax: Axes | None = None):
@@ -240,17 +393,68 @@ def partition_panel(f: Callable, obs_for: Callable, slices: dict, levels: tuple[
     return panel
 
 
+# %% ../nbs/07_evaluation.ipynb #43cde3b0
+def phase_notes(cfg: ExperimentConfig) -> dict[str, str]:
+    "One line per phase saying what each scheme does in it."
+    est = ('the estimator shipped with the package (trained offline on other networks)' if cfg.estimator == 'shipped'
+           else "an estimator trained on T1's samples")
+    drl = 'the deep-RL agents (SAC, TD3)' if cfg.td3 else 'the deep-RL agent (SAC)'
+    t1 = ("acts at random and only fills its replay buffer (the paper's protocol)" if cfg.rl_protocol == 'paper'
+          else 'already trains online (the online variant)')
+    return {'T1': f"collection ({', '.join(cfg.slices)} in every cell): Traffic runs; IDLA and the Oracle run the "
+                  f"exploring collection policy (one shared run, so their T1 rows are the same); {drl} {t1}.",
+            'T2': f"optimisation (same slices): IDLA (fast solver) and the Oracle (0.05 grid) maximise the predicted "
+                  f"utility of {est}; {drl} trains online, exploring in the first half and acting "
+                  f"deterministically in the scored second half; Traffic runs.",
+            'T3': f"new slices ({', '.join(cfg.new_slices)} added to every cell, same total resource): IDLA and the "
+                  f"Oracle keep the same estimator, no retraining; {drl} starts anew and trains from scratch (its "
+                  f"input size changed); Traffic runs."}
+
+# %% ../nbs/07_evaluation.ipynb #d7e83bb1
+def _markdown_table(df: pd.DataFrame) -> str:
+    "A DataFrame as a Markdown table (cells as they print)."
+    rows = [list(df.columns), ['---'] * df.shape[1]] + df.astype(str).values.tolist()
+    return '\n'.join('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)
+
+def experiment_report(res: dict, figures: Sequence[str] = ()) -> str:
+    """A short Markdown report of a `run_seeds` result: the setup, what each scheme does per phase, the converged
+    table with 95% intervals over seeds, the paper's claims with their verdicts, and links to `figures`."""
+    cfg = ExperimentConfig(**res['config'])
+    table = summary_table(res['kpis'])
+    iv, claims = interval_table(table), paper_claims(table, res['kpis'])
+    n_cells = res['kpis'].cell.nunique()
+    fmt = lambda m, c, d: iv[m].map(f'{{:.{d}f}}'.format) + ' ± ' + iv[c].map(f'{{:.{d}f}}'.format)
+    shown = pd.DataFrame({'phase': iv.phase, 'scheme': iv.scheme, 'mean q': fmt('mean_q', 'mean_q_ci', 3),
+                          'P(q = 1)': fmt('p_satisfied', 'p_satisfied_ci', 3),
+                          'cell utility': fmt('cell_utility', 'cell_utility_ci', 2),
+                          'decision ms per step': fmt('decision_ms', 'decision_ms_ci', 1)})
+    lines = ['# IDLA online experiment', '',
+             f"{n_cells} cells, {cfg.steps} steps of 15 min per phase, load x{cfg.load_scale}, seeds "
+             f"{sorted(res['info'])}, {res['seconds']:.0f} s wall. Figures are means over seeds with 95% intervals "
+             f"(Student t), on the converged second half of each phase.", '']
+    budget = {k: v for k, v in next(iter(res['info'].values())).items() if 'gradient steps' in k}
+    if budget: lines += ['Deep-RL training budget per seed: ' + '; '.join(f'{k}: {v}' for k, v in budget.items()), '']
+    lines += ['## What each scheme does', '']
+    lines += [f"- **{p}**: {note}" for p, note in phase_notes(cfg).items()]
+    lines += ['', '## Converged results', '', _markdown_table(shown), '', "## The paper's claims", '',
+              _markdown_table(claims), '']
+    if figures: lines += ['## Figures', ''] + [f'![{f}]({f})' for f in figures] + ['']
+    return '\n'.join(lines)
+
 # %% ../nbs/07_evaluation.ipynb #3ca9a9c5
 def plot_new_slice(kpis: pd.DataFrame, slot: int):
-    "Mean q of slot `slot` (a slice added in T3) per step since it was added, per scheme, in a figure of its own."
+    """Mean q of slot `slot` (a slice added in T3) per step since it was added, per scheme (band: range over seeds), in
+    a figure of its own."""
     import matplotlib.pyplot as plt, seaborn as sns
     d = kpis[(kpis.phase == 'T3') & (kpis.slot == slot)]
     service = d.service.iloc[0]
-    d = d.assign(since=d.step - d.step.min()).groupby(['scheme', 'since'], observed=True).q.mean().reset_index()
+    keys = ['scheme', 'since'] + (['seed'] if 'seed' in d.columns else [])
+    d = d.assign(since=d.step - d.step.min()).groupby(keys, observed=True).q.mean().reset_index()
     _, ax = plt.subplots(figsize=(6, 3))
-    sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=scheme_order(d.scheme), ax=ax)
-    ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells',
-           title=f'the new {service} slice (T3)')
+    sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=scheme_order(d.scheme), errorbar=('pi', 100), ax=ax)
+    ax.set(xlabel='steps since the slice was added (15 min each)', ylabel='mean q over cells', ylim=(0, 1.02),
+           title=f'The new {service} slice in T3')
+    ax.legend(fontsize=8, loc='lower left', ncol=2)
     return ax
 
 # %% ../nbs/07_evaluation.ipynb #7b4d0c26
@@ -276,30 +480,39 @@ def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.D
 @cli_errors
 def experiment_cli(
     out: Param("Output folder", str) = 'idla-experiment-out',
-    seed: Param("Random seed (overrides the config; 0 without one)", int) = None,
+    seed: Param("First random seed (overrides the config; 0 without one)", int) = None,
+    seeds: Param("Number of seeds, run side by side (overrides the config; 3 without one)", int) = None,
+    workers: Param("Processes for the seeds (default: one per seed)", int) = None,
     config: Param("JSON file of ExperimentConfig fields", str) = None,
     sites: Param("Three-sector sites (overrides the config)", int) = None,
     steps: Param("Steps per phase (overrides the config)", int) = None,
     estimator: Param("'train' on T1 or 'shipped' (overrides the config)", str) = None,
+    td3: Param("Also run TD3 as a second deep-RL baseline", store_true) = False,
 ):
-    "Run the online experiment (T1 collect, T2 optimise, T3 new slice) and write tables and figures."
+    """Run the online experiment (T1 collect, T2 optimise, T3 new slices) over several seeds and write the tables,
+    figures and a Markdown report."""
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
-    overrides = dict(seed=seed, n_sites=sites, steps=steps, estimator=estimator)
+    overrides = dict(seed=seed, seeds=seeds, n_sites=sites, steps=steps, estimator=estimator, td3=td3 or None)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})  # re-validated
+    if workers is not None and workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    res = run_experiment(cfg)
-    table = summary_table(res['kpis'])
-    table.to_csv(out / 'summary.csv', index=False)
-    res['kpis'].to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
-    plot_relative_throughput(res['kpis']).savefig(out / 'fig4_relative_throughput.png', dpi=80)
-    plot_q_cdf(res['kpis']).savefig(out / 'fig5_q_cdf.png', dpi=80)
+    res = run_seeds(cfg, workers=workers)
+    k, table = res['kpis'], summary_table(res['kpis'])
+    table.to_csv(out / 'summary_per_seed.csv', index=False)
+    interval_table(table).to_csv(out / 'summary.csv', index=False)
+    paper_claims(table, k).to_csv(out / 'claims.csv', index=False)
+    k.to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
+    figures = {'fig4_relative_throughput.png': plot_relative_throughput(k), 'fig5_q_cdf.png': plot_q_cdf(k),
+               'learning_curves.png': plot_learning_curve(k)}
     for slot, name in enumerate(cfg.new_slices, len(cfg.slices)):
-        plot_new_slice(res['kpis'], slot).figure.savefig(out / f'new_slice_{name}.png', dpi=80, bbox_inches='tight')
-        plt.close('all')
-    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], estimator=res['info'],
-                                                     seconds=time.perf_counter() - t0), indent=1, default=str))
-    print(table.round(3).to_string(index=False))
-    print(f"written to {out}/ in {time.perf_counter() - t0:.0f} s")
+        figures[f'new_slice_{name}.png'] = plot_new_slice(k, slot).figure
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=80, bbox_inches='tight'); plt.close(fig)
+    report = experiment_report(res, list(figures))
+    (out / 'report.md').write_text(report)
+    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], info=res['info'], seconds=res['seconds']),
+                                                indent=1, default=str))
+    print(report.split('## Figures')[0].rstrip())
+    print(f"\nwritten to {out}/: report.md, summary.csv, claims.csv, figures, kpis.parquet")

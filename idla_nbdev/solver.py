@@ -374,23 +374,27 @@ def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
 
 # %% ../nbs/05_solver.ipynb #5147fe3a
 def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, step: float = 0.05,
-                 q_min: float = Q_MIN) -> SolveResult:
-    """The paper's Oracle: the best point of the simplex grid (interval `step`) per cell by brute force, cells grouped
-    by slice count."""
+                 q_min: float = Q_MIN, chunk: int = 2 ** 22) -> SolveResult:
+    """The paper's Oracle: the best point of the simplex grid (interval `step`) per cell by brute force. The objective
+    is a sum over slices, so `f` is evaluated once per slice and grid share (`S (G+1)` calls per cell, `G = 1/step`)
+    and each grid point's objective is a sum of look-ups in that table; cells are grouped by slice count and
+    chunked so that a group's `(cells, slices, points)` table stays under `chunk` entries."""
     t0 = time.perf_counter()
     obs, mask, _ = check_cells(obs, mask, x_prev)
+    G = int(round(1 / step))
+    if abs(G * step - 1) > 1e-9: raise ValueError(f"the Oracle's grid interval must divide 1, got {step}")
+    values = _grid_values(f, obs, mask, G, q_min)  # (cells, slots, G+1) log q
     x = torch.zeros(mask.shape, dtype=obs.dtype)
     counts = mask.sum(1)
-    with torch.no_grad():
-        for k in counts.unique().tolist():
-            cells = (counts == k).nonzero()[:, 0]
-            grid = torch.tensor(simplex_grid(k, step), dtype=obs.dtype)  # (P, k)
+    for k in counts.unique().tolist():
+        units = torch.tensor(simplex_grid(k, step) * G).round().long()  # (points, k) in grid steps
+        group = (counts == k).nonzero()[:, 0]
+        for cells in group.split(max(1, chunk // (k * len(units)))):
             # the active slots of each cell
             order = mask[cells].float().sort(dim=1, descending=True, stable=True).indices[:, :k]
-            o = obs[cells[:, None], order]  # (c, k, F)
-            vals = log_utility(f, grid[None].expand(len(cells), -1, -1), o[:, None].expand(-1, len(grid), -1, -1),
-                               torch.ones(len(cells), len(grid), k, dtype=torch.bool), q_min)
-            x[cells[:, None], order] = grid[vals.argmax(1)]
+            v = values[cells[:, None], order]  # (c, k, G+1)
+            total = v.gather(2, units.T[None].expand(len(cells), -1, -1)).sum(1)  # (c, points)
+            x[cells[:, None], order] = units[total.argmax(1)].to(obs.dtype) / G
     return solve_result(f, x, obs, mask, t0, f'Oracle (grid {step})', q_min=q_min)
 
 # %% ../nbs/05_solver.ipynb #e7e3ff51

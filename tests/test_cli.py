@@ -28,13 +28,16 @@ BAD = {
     'experiment: missing config': ('idla-experiment', ['--config', 'absent.json'], 'experiment config absent.json does not exist'),
     'experiment: negative sites': ('idla-experiment', ['--sites', '-2'], 'n_sites must be an integer >= 1, got -2'),
     'experiment: bad estimator': ('idla-experiment', ['--estimator', 'none'], "estimator must be 'shipped' or 'train'"),
+    'experiment: no seeds': ('idla-experiment', ['--seeds', '0'], 'seeds must be an integer >= 1, got 0'),
+    'experiment: no workers': ('idla-experiment', ['--workers', '0'], '--workers must be at least 1, got 0'),
+    'experiment: td3 as text': ('idla-experiment', ['--config', '{td3.json}'], "td3 must be true or false, got 'yes'"),
 }
 
 @pytest.mark.parametrize('case', BAD)
 def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
     script, args, message = BAD[case]
     files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'n_sites': 'seven'}), 'steps.json': json.dumps({'steps': -5}),
-             'unknown.json': json.dumps({'colour': 'red'})}
+             'unknown.json': json.dumps({'colour': 'red'}), 'td3.json': json.dumps({'td3': 'yes'})}
     args = [str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
     r = run(script, *args, '--out', 'results', cwd=tmp_path) if script == 'idla-experiment' else run(script, *args, cwd=tmp_path)
     lines = r.stderr.strip().splitlines()
