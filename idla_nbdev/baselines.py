@@ -179,7 +179,7 @@ class SlicingEnv(gym.Env):
         self.steps += 1
         return self._obs(kpis), float(utility(q)), False, self.steps >= self.episode_steps, {'q': q}
 
-gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
+if 'idla_nbdev/Slicing-v0' not in gym.registry: gym.register(id='idla_nbdev/Slicing-v0', entry_point=SlicingEnv)
 
 
 # %% ../nbs/06_baselines.ipynb #fb2a65f0
