@@ -15,8 +15,8 @@ from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig
 from .radio import RadioConfig, cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import fast_solve, oracle_solve, simplex_grid
-from .estimator import obs_layout
+from .solver import fast_solve, oracle_solve, simplex_grid, check_cells
+from .estimator import obs_layout, solver_inputs
 
 # %% auto #0
 __all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy',
@@ -92,17 +92,20 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
 class IDLAPolicy(Policy):
     """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
     warm-started. The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as
-    exact on the shipped estimator's busy cells and about four times faster, notebook 05)."""
+    exact on the shipped estimator's busy cells and about four times faster, notebook 05). The structured estimator is
+    evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step."""
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable = fast_solve, **solver_options):
         if solver is fast_solve: solver_options = dict(M=0, polish=0) | solver_options
         super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
     def decide(self, sim, history):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
+        check_cells(obs, mask)  # the observation itself: the solver then sees the estimator's curves
+        f, o = solver_inputs(self.f, obs)
         x0 = mask / mask.sum(1, keepdim=True)
         if self.prev is not None and self.prev.shape == tuple(mask.shape):
             x0 = torch.where(mask & (torch.tensor(self.prev) > 0), torch.tensor(self.prev, dtype=torch.float32), x0)
-        self.prev = self.solver(self.f, obs, mask, x0, **self.options).x
+        self.prev = self.solver(f, o, mask, x0, **self.options).x
         return self.prev
 
 # %% ../nbs/06_baselines.ipynb #a28bb1ac

@@ -8,7 +8,7 @@ import math
 import time, zipfile
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import torch
@@ -19,9 +19,9 @@ from .dataset import history_columns, HISTORY_KPIS, augment
 
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'eq3_log', 'QoSEstimator', 'split_samples', 'to_tensors', 'TrainConfig',
-           'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint',
-           'load_estimator']
+           'EstimatorConfig', 'share_ramps', 'eq3_log', 'curve_log_kpis', 'curve_qos', 'QoSEstimator', 'solver_inputs',
+           'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator', 'estimator_state',
+           'estimator_from_state', 'save_estimator', 'default_checkpoint', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #830b6f96
 def obs_columns(H: int) -> list[str]:
@@ -76,6 +76,24 @@ def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torc
     log_req = req.clamp(min=1e-9).log().to(log_v.dtype)
     return torch.minimum(torch.minimum(log_v - log_req[..., 0], log_req[..., 1] - log_d), torch.zeros_like(log_v))
 
+# %% ../nbs/04_estimator.ipynb #a59105b4
+def curve_log_kpis(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log throughput and log delay at shares `x` on the structured head's `curves` (`QoSEstimator.curves`):
+    $\\log v = \\log v_0 + \\frac1K \\sum_j a_j \\rho_j(x)$, $\\log d = \\log d_0 - \\frac1K \\sum_j b_j \\rho_j(x)$ with the
+    ramps $\\rho_j$ of `share_ramps` and slopes $a_j, b_j \\ge 0$."""
+    K = (curves.shape[-1] - 4) // 2
+    r = share_ramps(x.to(curves.dtype), K)
+    log_v = curves[..., 2].log() + (curves[..., 4:4 + K] * r).sum(-1) / K
+    log_d = curves[..., 3].log() - (curves[..., 4 + K:] * r).sum(-1) / K
+    return log_v, log_d
+
+# %% ../nbs/04_estimator.ipynb #fb2fca59
+def curve_qos(x: torch.Tensor, curves: torch.Tensor) -> torch.Tensor:
+    """q by eq. 3 at shares `x` on the structured head's `curves`, elementwise over leading dimensions: the solvers'
+    contract `f(x, obs)` with the curves as `obs` (monotone non-decreasing in `x`, differentiable)."""
+    log_v, log_d = curve_log_kpis(x, curves)
+    return eq3_log(log_v, log_d, curves[..., :2]).exp().to(x.dtype)
+
 # %% ../nbs/04_estimator.ipynb #3317e59c
 class QoSEstimator(nn.Module):
     """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions (`EstimatorConfig.kind`
@@ -100,22 +118,34 @@ class QoSEstimator(nn.Module):
     def log_kpis(self, x: torch.Tensor, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Structured head: predicted log throughput (Mbit/s) and log delay (ms) at share `x`; the first never falls,
         the second never rises in `x`."""
+        return curve_log_kpis(x, self.curves(obs))
+
+    def curves(self, obs: torch.Tensor) -> torch.Tensor:
+        """Structured head: each slice's curves, computed once from its observation, `(..., 4 + 2K)`, all
+        non-negative: v*, d*, the throughput and delay the curves start from (at x -> 0), and the K throughput and K
+        delay slopes. A solver evaluates `curve_qos(x, curves)`, the same q, without running the network again."""
         if self.cfg.kind != 'structured':
             raise ValueError("only the structured estimator predicts throughput and delay")
-        h, K, at = self.net(self.features(obs)[..., 2:]), self.cfg.knots, obs_layout(self.cfg.H)
+        h, at = self.net(self.features(obs)[..., 2:]), obs_layout(self.cfg.H)
         last_v = obs[..., at['throughput'].start].clamp(min=1e-3).log().to(h.dtype)  # what it achieved at t-1
         last_d = obs[..., at['delay'].start].clamp(min=1e-2).log().to(h.dtype)
-        r = share_ramps(x.to(h.dtype), K)
-        log_v = last_v + h[..., 0] + (F.softplus(h[..., 2:2 + K]) * r).sum(-1) / K
-        log_d = last_d + h[..., 1] - (F.softplus(h[..., 2 + K:]) * r).sum(-1) / K
-        return log_v, log_d
+        start = torch.stack([last_v + h[..., 0], last_d + h[..., 1]], -1).exp()
+        return torch.cat([obs[..., :2].to(h.dtype), start, F.softplus(h[..., 2:])], -1)
 
     def forward(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         if self.cfg.kind == 'paper':
             z = torch.cat([x[..., None].to(self.mean.dtype).expand(*obs.shape[:-1], 1), self.features(obs)], -1)
             return torch.sigmoid(self.net(z)).squeeze(-1).to(x.dtype)
-        log_v, log_d = self.log_kpis(x, obs)
-        return eq3_log(log_v, log_d, obs[..., :2]).exp().to(x.dtype)
+        return curve_qos(x, self.curves(obs))
+
+# %% ../nbs/04_estimator.ipynb #903420f6
+def solver_inputs(f: Callable, obs: torch.Tensor) -> tuple[Callable, torch.Tensor]:
+    """What a solver should evaluate: for the structured estimator, `curve_qos` on its curves (the network runs once
+    per slice, not once per trial share; the same q); for anything else `f` on `obs` as given. Validate `obs` first:
+    a solver then checks the curves."""
+    if isinstance(f, QoSEstimator) and f.cfg.kind == 'structured':
+        with torch.no_grad(): return curve_qos, f.curves(torch.as_tensor(obs))
+    return f, obs
 
 # %% ../nbs/04_estimator.ipynb #bb93d66d
 def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 21),

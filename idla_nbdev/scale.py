@@ -11,9 +11,9 @@ import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors
-from idla_nbdev.solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
-    synthetic_cells
-from .estimator import QoSEstimator, estimator_state, estimator_from_state
+from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
+    synthetic_cells, check_cells
+from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0
 __all__ = ['solve_chunked', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS', 'benchmark', 'main']
@@ -21,12 +21,15 @@ __all__ = ['solve_chunked', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRS
 # %% ../nbs/08_scale.ipynb #7c0e55d3
 def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 2_000,
                   solver: Callable = fast_solve, progress: bool = False, **options) -> SolveResult:
-    "Solve cells in chunks of `chunk` with `solver` (same contract, same `options`); one combined `SolveResult`."
+    """Solve cells in chunks of `chunk` with `solver` (same contract, same `options`); one combined `SolveResult`.
+    The structured estimator is evaluated on its curves, computed chunk by chunk (`solver_inputs`, notebook 04)."""
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
     part = lambda a, i: None if a is None else a[i:i + chunk]
-    parts = [solver(f, obs[i:i + chunk], mask[i:i + chunk], part(x_prev, i), **options)
-             for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks')]
+    def solve(i: int) -> SolveResult:
+        o, m, _ = check_cells(obs[i:i + chunk], mask[i:i + chunk])  # the observation itself, before the curves
+        return solver(*solver_inputs(f, o), m, part(x_prev, i), **options)
+    parts = [solve(i) for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks')]
     cat = lambda k: np.concatenate([getattr(p, k) for p in parts])
     return SolveResult(*(cat(k) for k in ('x', 'objective', 'kkt', 'gap_bound', 'lam', 'iterations', 'converged')),
                        time.perf_counter() - t0, f'{parts[0].method}, chunks of {chunk}')
@@ -42,7 +45,8 @@ def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int
         model = estimator_from_state(state, 'scattered weights')
         for p in model.parameters(): p.requires_grad_(False)
         _WORKER_MODELS[key] = model
-    r = solver(_WORKER_MODELS[key], torch.as_tensor(obs), torch.as_tensor(mask), **options)
+    o, m, _ = check_cells(obs, mask)
+    r = solver(*solver_inputs(_WORKER_MODELS[key], o), m, **options)
     cell, slot = np.nonzero(mask)
     return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})
@@ -104,18 +108,22 @@ def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk:
     """Solve every cell with `solver(**options)` in chunks; time, rows per slice, memory, and quality against the
     G=1000 grid DP on `sample` cells."""
     model = model.to(device)
-    counted = RowCounter(model)
     if device != 'cpu': torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
     with PeakRSS() as mem:
-        r = solve_chunked(counted, obs.to(device), mask.to(device), chunk=chunk, solver=solver, device=device,
-                          **options)
+        # the estimator's curves chunk by chunk (notebook 04), then the solver on them
+        parts = [solver_inputs(model, obs[i:i + chunk].to(device)) for i in range(0, len(obs), chunk)]
+        counted = RowCounter(parts[0][0])
+        r = solve_chunked(counted, torch.cat([o for _, o in parts]), mask.to(device), chunk=chunk, solver=solver,
+                          device=device, **options)
+    seconds = time.perf_counter() - t0
     gpu_mb = torch.cuda.max_memory_allocated() / 2 ** 20 if device != 'cpu' else 0.
     ref = grid_dp_solve(model.cpu(), obs[:sample], mask[:sample], G=1000)
     gap = ref.objective - log_utility(model, torch.as_tensor(r.x[:sample], dtype=torch.float64), obs[:sample].double(),
                                       mask[:sample]).numpy()
     settings = ', '.join(f'{k}={v}' for k, v in options.items()) or 'defaults'
     return dict(cells=len(obs), device=device, solver=solver.__name__, settings=settings, chunk=chunk,
-                seconds=r.time, cells_per_s=len(obs) / r.time, rows_per_slice=counted.rows / int(mask.sum()),
+                seconds=seconds, cells_per_s=len(obs) / seconds, rows_per_slice=counted.rows / int(mask.sum()),
                 peak_mb=mem.peak_mb, gpu_peak_mb=gpu_mb, busy=(ref.objective < -0.01).mean(),
                 within_1e3_of_dp=(gap < 1e-3).mean())
 
