@@ -15,8 +15,8 @@ from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig
 from .radio import RadioConfig, cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import fast_solve, oracle_solve, simplex_grid, check_cells
-from .estimator import obs_layout, solver_inputs
+from .solver import fast_solve, oracle_solve, simplex_grid, checked_inputs
+from .estimator import obs_layout
 
 # %% auto #0
 __all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy',
@@ -100,8 +100,7 @@ class IDLAPolicy(Policy):
         super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
     def decide(self, sim, history):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
-        check_cells(obs, mask)  # the observation itself: the solver then sees the estimator's curves
-        f, o = solver_inputs(self.f, obs)
+        f, o, mask = checked_inputs(self.f, obs, mask)
         x0 = mask / mask.sum(1, keepdim=True)
         if self.prev is not None and self.prev.shape == tuple(mask.shape):
             x0 = torch.where(mask & (torch.tensor(self.prev) > 0), torch.tensor(self.prev, dtype=torch.float32), x0)

@@ -151,7 +151,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
         if hasattr(policy, 'updates'): info[f'{label} gradient steps by the end of {name}'] = policy.updates
         return k
 
-    collected = None  # (network after T1, T1's KPI table, T1's run, estimator): shared by every scheme that collects
+    collected = None  # T1 of the schemes that collect: one run, shared
     for s in schemes:
         if s.when is not None and not s.when(cfg): continue
         est = None
@@ -160,9 +160,9 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
                 sim = Simulator(sim_cfg)
                 t1 = phase(sim, ExplorePolicy(seed=cfg.seed), 'T1', s.label)
                 est, est_info = experiment_estimator(cfg, t1, sim.n_cells)
-                collected = sim, t1, runs[-1], est; info.update(est_info)
-            else: runs.append(collected[2].assign(scheme=s.label))
-            sim, h, est = collected[0].copy(), collected[1], collected[3]
+                collected = dict(sim=sim, kpis=t1, run=runs[-1], est=est); info.update(est_info)
+            else: runs.append(collected['run'].assign(scheme=s.label))
+            sim, h, est = collected['sim'].copy(), collected['kpis'], collected['est']
             policy = s.make(sim, est, cfg)
         else:
             sim = Simulator(sim_cfg); policy = s.make(sim, est, cfg)

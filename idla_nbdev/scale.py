@@ -12,7 +12,7 @@ from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors
 from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
-    synthetic_cells, check_cells
+    synthetic_cells, checked_inputs
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0
@@ -26,10 +26,8 @@ def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = N
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
     part = lambda a, i: None if a is None else a[i:i + chunk]
-    def solve(i: int) -> SolveResult:
-        o, m, _ = check_cells(obs[i:i + chunk], mask[i:i + chunk])  # the observation itself, before the curves
-        return solver(*solver_inputs(f, o), m, part(x_prev, i), **options)
-    parts = [solve(i) for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks')]
+    parts = [solver(*checked_inputs(f, obs[i:i + chunk], mask[i:i + chunk]), part(x_prev, i), **options)
+             for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks')]
     cat = lambda k: np.concatenate([getattr(p, k) for p in parts])
     return SolveResult(*(cat(k) for k in ('x', 'objective', 'kkt', 'gap_bound', 'lam', 'iterations', 'converged')),
                        time.perf_counter() - t0, f'{parts[0].method}, chunks of {chunk}')
@@ -45,8 +43,7 @@ def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int
         model = estimator_from_state(state, 'scattered weights')
         for p in model.parameters(): p.requires_grad_(False)
         _WORKER_MODELS[key] = model
-    o, m, _ = check_cells(obs, mask)
-    r = solver(*solver_inputs(_WORKER_MODELS[key], o), m, **options)
+    r = solver(*checked_inputs(_WORKER_MODELS[key], obs, mask), **options)
     cell, slot = np.nonzero(mask)
     return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})

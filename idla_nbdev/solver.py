@@ -13,16 +13,16 @@ import pandas as pd
 import torch
 from scipy.optimize import minimize
 from .system_model import Q_MIN
-from .estimator import obs_layout, obs_columns
+from .estimator import obs_layout, obs_columns, solver_inputs
 
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
 # %% auto #0
 __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SOLVERS', 'toy_qos', 'random_toy_cells', 'saturating_qos',
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
-           'check_cells', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures', 'solve_result', 'SolverConfig',
-           'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve',
-           'separable_qp_step', 'fast_solve', 'observation_pool', 'synthetic_cells']
+           'check_cells', 'checked_inputs', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures',
+           'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
+           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'fast_solve', 'observation_pool', 'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -161,6 +161,13 @@ def check_cells(obs: Cells, mask: Cells | None = None, x_prev: Cells | None = No
     if not torch.isfinite(x_prev).all():
         raise ValueError(f"x_prev is not finite at {_first_bad(~torch.isfinite(x_prev))}")
     return obs, mask, project_simplex(x_prev, mask)
+
+# %% ../nbs/05_solver.ipynb #e167449c
+def checked_inputs(f: Callable, obs: Cells, mask: Cells | None = None) -> tuple[Callable, torch.Tensor, torch.Tensor]:
+    """`check_cells` on the observation itself, then `solver_inputs` (notebook 04: the structured estimator as its
+    curves): the `(f, obs, mask)` to hand a solver."""
+    obs, mask, _ = check_cells(obs, mask)
+    return *solver_inputs(f, obs), mask
 
 # %% ../nbs/05_solver.ipynb #fddf369d
 def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor,
