@@ -91,17 +91,14 @@ class Scheme:
     when: Callable | None = None  # runs only where `when(cfg)` is true (None: always)
 
 # %% ../nbs/07_evaluation.ipynb #f6b7a2e1
-def _sac(sim: Simulator, estimator, cfg: ExperimentConfig) -> SACPolicy:
-    return SACPolicy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
-                     fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
-
-def _td3(sim: Simulator, estimator, cfg: ExperimentConfig) -> TD3Policy:
-    return TD3Policy(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
-                     fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
+def _drl(agent: type[SACPolicy]) -> Callable:
+    "The factory of a deep-RL scheme: `agent` with the config's budget and seed, on the config's protocol."
+    return lambda sim, est, cfg: agent(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
+                                       fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
 
 SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
-           Scheme('DRL (SAC)', _sac, rebuild=True),
-           Scheme('DRL (TD3)', _td3, rebuild=True, when=lambda cfg: cfg.td3),
+           Scheme('DRL (SAC)', _drl(SACPolicy), rebuild=True),
+           Scheme('DRL (TD3)', _drl(TD3Policy), rebuild=True, when=lambda cfg: cfg.td3),
            Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
            Scheme('IDLA', lambda sim, est, cfg: IDLAPolicy(est), collects=True)]
 
@@ -200,9 +197,18 @@ def run_seeds(cfg: ExperimentConfig | None = None, workers: int | None = None, p
                 seconds=time.perf_counter() - t0)
 
 # %% ../nbs/07_evaluation.ipynb #655416d9
+def _seed(df: pd.DataFrame) -> list[str]:
+    "`['seed']` when `df` has a `seed` column (a `run_seeds` result), else no key."
+    return ['seed'] if 'seed' in df.columns else []
+
 def _keys(kpis: pd.DataFrame) -> list[str]:
     "Grouping keys of a run: scheme and phase, and the seed when `kpis` has a `seed` column."
-    return ['scheme', 'phase'] + (['seed'] if 'seed' in kpis.columns else [])
+    return ['scheme', 'phase'] + _seed(kpis)
+
+def _cell_utility(kpis: pd.DataFrame, keys: list[str]) -> pd.Series:
+    "Each cell's utility `sum_s log max(q_s, q_min)` (eq. 5) per `keys`, step and cell."
+    log_q = kpis.assign(log_q=np.log(np.maximum(kpis.q, Q_MIN)))
+    return log_q.groupby(keys + ['step', 'cell'], observed=True).log_q.sum()
 
 def converged(kpis: pd.DataFrame) -> pd.DataFrame:
     "The second half of every (scheme, phase[, seed])."
@@ -214,9 +220,8 @@ def summary_table(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean q, P(q = 1), mean cell utility `sum_s log max(q_s, q_min)` (eq. 5) and decision time per step, per scheme
     and phase (and seed, if `kpis` has a `seed` column), on the converged halves."""
     keys, k = _keys(kpis), converged(kpis)
-    k = k.assign(log_q=np.log(np.maximum(k.q, Q_MIN)), satisfied=k.q >= 1)
-    t = k.groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
-    t['cell_utility'] = k.groupby(keys + ['step', 'cell']).log_q.sum().groupby(keys).mean()
+    t = k.assign(satisfied=k.q >= 1).groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
+    t['cell_utility'] = _cell_utility(k, keys).groupby(keys).mean()
     t['decision_ms'] = k.groupby(keys + ['step']).decision_s.first().groupby(keys).mean() * 1e3
     t = t.reset_index()
     t['scheme'] = pd.Categorical(t.scheme, scheme_order(t.scheme))
@@ -300,7 +305,7 @@ def plot_relative_throughput(kpis: pd.DataFrame):
     """Fig. 4: each slice's throughput over its requirement v* over time, median over cells (band: range over seeds),
     one panel per scheme, on a log axis clipped to [0.1, 10] around 1 (the requirement)."""
     import seaborn as sns
-    keys = ['scheme', 'step', 'service'] + (['seed'] if 'seed' in kpis.columns else [])
+    keys = ['scheme', 'step', 'service'] + _seed(kpis)
     d = kpis.assign(rel=(kpis.throughput / kpis.v_req).clip(0.1, 10))
     d = d.groupby(keys, observed=True).rel.median().reset_index()
     g = sns.relplot(d, x='step', y='rel', hue='service', col='scheme', col_order=scheme_order(d.scheme), kind='line',
@@ -321,15 +326,15 @@ def plot_q_cdf(kpis: pd.DataFrame):
     import matplotlib.pyplot as plt
     k = converged(kpis)
     phases = sorted(k.phase.unique())
+    ecdf = lambda q: (np.sort(q), np.arange(1, len(q) + 1) / len(q))
     fig, axes = plt.subplots(1, len(phases), figsize=(4.2 * len(phases), 3.4), sharey=True, squeeze=False)
     for ax, phase in zip(axes[0], phases):
         for i, scheme in enumerate(scheme_order(k.scheme)):
             d = k[(k.phase == phase) & (k.scheme == scheme)]
             style = dict(color=f'C{i}', ls=['-', '--', '-.', ':'][i % 4])
             for _, ds in (d.groupby('seed') if 'seed' in d.columns and d.seed.nunique() > 1 else []):
-                q = np.sort(ds.q.values); ax.step(q, np.arange(1, len(q) + 1) / len(q), where='post', lw=.6, alpha=.5, **style)
-            q = np.sort(d.q.values)
-            ax.step(q, np.arange(1, len(q) + 1) / len(q), where='post', lw=1.8, label=scheme, **style)
+                ax.step(*ecdf(ds.q.values), where='post', lw=.6, alpha=.5, **style)
+            ax.step(*ecdf(d.q.values), where='post', lw=1.8, label=scheme, **style)
         ax.set(yscale='log', ylim=(1e-3, 1.05), xlim=(0, 1.01), xlabel='QoS satisfaction q', title=phase)
     axes[0, 0].set_ylabel('P(converged q <= x)')
     axes[0, -1].legend(fontsize=8, loc='lower right')
@@ -341,10 +346,9 @@ def plot_learning_curve(kpis: pd.DataFrame):
     """Mean cell utility per step in T2 and T3 (band: range over seeds), per scheme: how fast each scheme settles.
     The dotted line marks where scoring starts (the converged half; before it the DRL agent still explores)."""
     import seaborn as sns
-    keys = ['scheme', 'phase', 'step'] + (['seed'] if 'seed' in kpis.columns else [])
-    k = kpis[kpis.phase.isin(['T2', 'T3'])]
-    d = k.assign(log_q=np.log(np.maximum(k.q, Q_MIN))).groupby(keys + ['cell'], observed=True).log_q.sum()
-    d = d.groupby(keys, observed=True).mean().rename('utility').reset_index()
+    keys = ['scheme', 'phase'] + _seed(kpis)
+    d = _cell_utility(kpis[kpis.phase.isin(['T2', 'T3'])], keys)
+    d = d.groupby(keys + ['step'], observed=True).mean().rename('utility').reset_index()
     d['since'] = d.step - d.groupby('phase').step.transform('min')
     g = sns.relplot(d, x='since', y='utility', hue='scheme', hue_order=scheme_order(d.scheme), col='phase',
                     kind='line', errorbar=('pi', 100), height=3, aspect=1.4, lw=1)
@@ -448,7 +452,7 @@ def plot_new_slice(kpis: pd.DataFrame, slot: int):
     import matplotlib.pyplot as plt, seaborn as sns
     d = kpis[(kpis.phase == 'T3') & (kpis.slot == slot)]
     service = d.service.iloc[0]
-    keys = ['scheme', 'since'] + (['seed'] if 'seed' in d.columns else [])
+    keys = ['scheme', 'since'] + _seed(d)
     d = d.assign(since=d.step - d.step.min()).groupby(keys, observed=True).q.mean().reset_index()
     _, ax = plt.subplots(figsize=(6, 3))
     sns.lineplot(d, x='since', y='q', hue='scheme', hue_order=scheme_order(d.scheme), errorbar=('pi', 100), ax=ax)
