@@ -92,7 +92,7 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
 class IDLAPolicy(Policy):
     """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
     warm-started. The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as
-    exact on the shipped estimator's busy cells and about four times faster, notebook 05). The structured estimator is
+    exact on the shipped estimator's busy cells and about three times faster, notebook 05). The structured estimator is
     evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step."""
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable = fast_solve, **solver_options):

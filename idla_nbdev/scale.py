@@ -19,7 +19,7 @@ from .estimator import QoSEstimator, estimator_state, estimator_from_state, solv
 __all__ = ['solve_chunked', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS', 'benchmark', 'main']
 
 # %% ../nbs/08_scale.ipynb #7c0e55d3
-def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 2_000,
+def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 10_000,
                   solver: Callable = fast_solve, progress: bool = False, **options) -> SolveResult:
     """Solve cells in chunks of `chunk` with `solver` (same contract, same `options`); one combined `SolveResult`.
     The structured estimator is evaluated on its curves, computed chunk by chunk (`solver_inputs`, notebook 04)."""
@@ -48,7 +48,7 @@ def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int
     return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})
 
-def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 2_000, client=None, n_workers: int = 2,
+def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 10_000, client=None, n_workers: int = 2,
                solver: Callable = fast_solve, **options) -> pd.DataFrame:
     """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk; tidy
     partitions."""
@@ -100,7 +100,7 @@ class PeakRSS:
         self.peak_mb = (self.peak - self.start) / 2 ** 20
 
 # %% ../nbs/08_scale.ipynb #5f05f9d1
-def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk: int = 2_000, sample: int = 300,
+def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk: int = 10_000, sample: int = 300,
               device: str = 'cpu', solver: Callable = fast_solve, **options) -> dict:
     """Solve every cell with `solver(**options)` in chunks; time, rows per slice, memory, and quality against the
     G=1000 grid DP on `sample` cells."""
@@ -131,7 +131,7 @@ def main(cells: Param("number of cells", int) = 100_000,
          busiest: Param("draw cells from this top fraction of collected rows by load", float) = 0.1,
          neighbours: Param("neighbour starts M of the fast method", int) = 0,
          polish: Param("polish rounds of the fast method", int) = 0,
-         chunk: Param("cells per chunk", int) = 2_000,
+         chunk: Param("cells per chunk", int) = 10_000,
          sample: Param("cells checked against the G=1000 grid DP", int) = 300):
     """Print the benchmark of the fast solver on busy cells, on every device present (console script
     `idla-scale-benchmark`)."""

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_solver.ipynb #c49f540c
 from __future__ import annotations
-import itertools, time
+import itertools, math, time
 from dataclasses import dataclass, replace
 from typing import Callable
 import numpy as np
@@ -22,7 +22,8 @@ __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SOLVERS', 'toy_qos', 'random
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
            'check_cells', 'checked_inputs', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures',
            'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
-           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'fast_solve', 'observation_pool', 'synthetic_cells']
+           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points', 'project_capped', 'fast_solve',
+           'observation_pool', 'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -228,22 +229,27 @@ class SolveResult:
                 f"{self.time:.3f} s)")
 
 # %% ../nbs/05_solver.ipynb #4e8936da
-def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor) \
+def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, room: torch.Tensor | None = None) \
         -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "`(kkt, gap_bound, lam)` of partitions `x` from each slice's slope `g'`: all three vanish together at a KKT point."
-    lam = (x * slope).sum(-1)
-    steepest = torch.where(mask, slope, -torch.inf).amax(-1)
+    """`(kkt, gap_bound, lam)` of partitions `x` from each slice's slope `g'`: all three vanish together at a KKT point.
+    `room` marks the slices that may still grow (default: every active one); a slice without room sits at its
+    satisfaction point, a kink where its slope from the right is 0 and `slope` is the one from the left."""
+    room = mask if room is None else mask & room
+    steepest = torch.where(room, slope, -torch.inf).amax(-1).clamp(min=0)  # no room anywhere: nothing can grow
+    # a supergradient: at a kink any slope between 0 and the left slope bounds the curve
+    p = torch.where(room, slope, torch.minimum(slope, steepest[:, None]))
+    lam = (x * p).sum(-1)
     flattest = torch.where(mask & (x > 1e-7), slope, torch.inf).amin(-1)  # a share below 1e-7 of the cell is none
     return (steepest - flattest).clamp(min=0), (steepest - lam).clamp(min=0), lam
 
 # %% ../nbs/05_solver.ipynb #5e7be65a
 def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
                  iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
-                 values: tuple[torch.Tensor, torch.Tensor] | None = None) -> SolveResult:
+                 values: tuple[torch.Tensor, torch.Tensor] | None = None, room: torch.Tensor | None = None) -> SolveResult:
     """The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the
-    `values` given)."""
+    `values` given; `room` as in `kkt_measures`)."""
     g, d = values if values is not None else slice_values(f, x, obs, mask, q_min)
-    kkt, gap, lam = kkt_measures(x, d, mask)
+    kkt, gap, lam = kkt_measures(x, d, mask, room)
     n = len(x)
     arr = lambda a, fill: np.full(n, fill) if a is None else np.asarray(torch.as_tensor(a).cpu())
     return SolveResult(x.detach().cpu().numpy(), g.sum(-1).cpu().numpy(), kkt.cpu().numpy(), gap.cpu().numpy(),
@@ -416,31 +422,65 @@ def separable_qp_step(slope: torch.Tensor, curv: torch.Tensor, lo: torch.Tensor,
     mu = m0 + (m1 - m0) * torch.where(t0 > t1, t0 / (t0 - t1), 1.).clamp(0, 1)  # total is linear between breakpoints
     return ((slope - mu) / curv).clamp(lo, hi)
 
+# %% ../nbs/05_solver.ipynb #39dddfc9
+def satisfaction_points(f: Callable, obs: torch.Tensor, mask: torch.Tensor, bits: int = 24,
+                        batch: int = 2 ** 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each active slice's satisfaction point as a bracket `(below, at)` of shares, `at - below <= 2^-bits`: q < 1 at
+    `below` (or `below = 0`), q >= 1 at `at`; both 1 where q < 1 even with the whole cell, 0 on inactive slots.
+    A search that splits each bracket into `2^b` parts per pass through `f`, with `b` as large as `batch` evaluations
+    allow (bisection for large inputs, 4 passes for a few dozen slices), so `f` must be non-decreasing in x."""
+    below, at = mask.to(obs.dtype), mask.to(obs.dtype)  # no cap until a slice is found to reach q = 1
+    cell, slot = mask.nonzero(as_tuple=True)
+    with torch.no_grad():
+        o = obs[cell, slot]
+        reach = f(torch.ones(len(o), dtype=obs.dtype, device=obs.device), o) >= 1  # NaN counts as not reached
+        cell, slot, o = cell[reach], slot[reach], o[reach]
+        lo, hi = torch.zeros(len(o), dtype=obs.dtype, device=obs.device), torch.ones(len(o), dtype=obs.dtype, device=obs.device)
+        b = max(1, min(6, int(math.log2(batch / max(len(o), 1)))))
+        parts = torch.arange(1, 2 ** b, dtype=obs.dtype, device=obs.device) / 2 ** b
+        for _ in range(math.ceil(bits / b)):
+            trial = lo[:, None] + (hi - lo)[:, None] * parts  # (slices, 2^b - 1) interior points
+            ok = f(trial, o[:, None].expand(-1, len(parts), -1)) >= 1
+            j = ok.sum(-1)  # f is non-decreasing: the points from len(parts) - j on reach q = 1
+            edges = torch.cat([lo[:, None], trial, hi[:, None]], -1)
+            lo, hi = edges.gather(1, (len(parts) - j)[:, None])[:, 0], edges.gather(1, (len(parts) - j + 1)[:, None])[:, 0]
+    below[cell, slot], at[cell, slot] = lo, hi
+    return below, at
+
+# %% ../nbs/05_solver.ipynb #42e2f5ea
+def project_capped(v: torch.Tensor, cap: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Euclidean projection of each row of `v` onto `{x: sum x = 1, 0 <= x <= cap}` over the active slots (the caps
+    of a row must add up to at least 1): the separable step from the feasible point `cap / sum cap`."""
+    cap = torch.where(mask, cap, 0.)
+    xc = cap / cap.sum(-1, keepdim=True)
+    return (xc + separable_qp_step(torch.where(mask, v - xc, 0.), torch.ones_like(v), -xc, cap - xc)).clamp(min=0)
+
 # %% ../nbs/05_solver.ipynb #3565e76b
-def _trust_region_newton(f, x, obs, mask, radius, K, tol, q_min):
-    "Active-set Newton on the KKT system with one trust radius per slice; curvature from successive slopes (secant)."
+def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
+    """Active-set Newton on the KKT system with one trust radius per slice, shares capped at `cap`; curvature from
+    successive slopes (secant)."""
     g, d = slice_values(f, x, obs, mask, q_min, strict=False)
     curv = d.abs() / x.clamp(min=radius)  # first step: the curvature of a log, slope / share
     r = torch.where(mask, radius, 0.)
     iters = torch.zeros(len(x), dtype=torch.long, device=x.device)
-    live = torch.arange(len(x), device=x.device)
+    live, flat_end = torch.arange(len(x), device=x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
     for _ in range(K + 1):
-        m, xl, gl, dl, rl, cl = mask[live], x[live], g[live], d[live], r[live], curv[live]
-        kkt = kkt_measures(xl, dl, m)[0]
+        m, xl, gl, dl, rl, cl, ul = mask[live], x[live], g[live], d[live], r[live], curv[live], cap[live]
+        kkt = kkt_measures(xl, dl, m, xl < ul - 1e-7)[0]
         stop = (kkt <= tol * (1 + dl.abs().amax(-1))) | (rl.amax(-1) < 1e-7)
-        live, m, xl, gl, dl, rl, cl = live[~stop], m[~stop], xl[~stop], gl[~stop], dl[~stop], rl[~stop], cl[~stop]
+        live, m, xl, gl, dl, rl, cl, ul = (t[~stop] for t in (live, m, xl, gl, dl, rl, cl, ul))
         if len(live) == 0 or _ == K: break
         iters[live] += 1
         c = torch.where(m, torch.maximum(cl, 1e-6 * (1 + dl.abs())), 1.)
-        step = separable_qp_step(torch.where(m, dl, 0.), c, torch.maximum(-xl, -rl), torch.minimum(1 - xl, rl))
-        xn = project_simplex(xl + step, m)
+        step = separable_qp_step(torch.where(m, dl, 0.), c, torch.maximum(-xl, -rl), torch.minimum(ul - xl, rl))
+        xn = torch.minimum(project_simplex(xl + step, m), ul)
         step = xn - xl
         promise = torch.where(m, dl * step - c * step ** 2 / 2, 0.).sum(-1)
         inside = (step.abs() < 0.99 * rl).all(-1)
-        # the model's own optimum gains nothing: a KKT point up to `tol`
+        # the model's own optimum gains nothing: converged, also where float32 slopes cannot meet `tol`
         flat = (promise <= 1e-9 * (1 + gl.sum(-1).abs())) & inside
         if flat.any():
-            keep = ~flat
+            flat_end[live[flat]], keep = True, ~flat
             live, m, xl, gl, dl, rl, cl, c, xn, step = (t[keep] for t in (live, m, xl, gl, dl, rl, cl, c, xn, step))
             if len(live) == 0: break
         gn, dn = slice_values(f, xn, obs[live], m, q_min, strict=False)
@@ -456,8 +496,8 @@ def _trust_region_newton(f, x, obs, mask, radius, K, tol, q_min):
         secant = torch.where(step.abs() > 1e-7, -(dn - dl) / torch.where(step.abs() > 1e-7, step, 1.), cl)
         up = live[accept]
         x[up], g[up], d[up], curv[up] = xn[accept], gn[accept], dn[accept], secant[accept]
-    kkt = kkt_measures(x, d, mask)[0]
-    return x, (g, d), iters, kkt <= tol * (1 + d.abs().amax(-1))
+    kkt = kkt_measures(x, d, mask, x < cap - 1e-7)[0]
+    return x, (g, d), iters, (kkt <= tol * (1 + d.abs().amax(-1))) | flat_end
 
 # %% ../nbs/05_solver.ipynb #2c8be819
 def _local_dp(f, x, obs, mask, h, m, q_min):
@@ -493,8 +533,8 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
                M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
                seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
-    """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system from the coarse-DP optimum, the
-    warm start and `M` neighbours."""
+    """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system, shares capped at the slices'
+    satisfaction points, from the coarse-DP optimum, the warm start and `M` neighbours."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
@@ -502,29 +542,39 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     with torch.no_grad():
         g0, _ = slice_values(f, x0, obs, mask, q_min, slopes=False, strict=False)
         todo = (g0.sum(-1) < -1e-6).nonzero()[:, 0]  # an objective of 0 is the maximum: every slice satisfied
-        start = x0.clone()
+        start, cap, settled = x0.clone(), mask.to(x0.dtype), torch.ones(n, dtype=torch.bool, device=obs.device)
         if len(todo):
-            start[todo] = max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid
+            below, at = satisfaction_points(f, obs[todo], mask[todo])
+            easy = below.sum(-1) < 1  # every slice can be satisfied: any x >= at is optimal
+            cap[todo] = torch.where(easy[:, None], cap[todo], below)
+            settled[todo] = easy
+            start[todo] = torch.where(easy[:, None], at / at.sum(-1, keepdim=True), project_capped(
+                max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid, below,
+                mask[todo]))
         noise = torch.randn((M, n, S), generator=torch.Generator(device=obs.device).manual_seed(seed),
                             device=obs.device, dtype=obs.dtype)
-        # (cells, starts, slots)
-        starts = torch.stack([start, x0] + [project_simplex(x0 + sigma * z, mask) for z in noise], 1)
+        # (cells, starts, slots); a settled cell starts from its solution only
+        starts = torch.stack([start, project_capped(x0, cap, mask)] +
+                             [project_capped(x0 + sigma * z, cap, mask) for z in noise], 1)
+        starts[settled] = start[settled, None]
     k = starts.shape[1]
     flat = lambda t: t[:, None].expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
-    x, m, o = starts.reshape(n * k, S), flat(mask), flat(obs)
-    x, (g, d), iters, conv = _trust_region_newton(f, x, o, m, 1 / grid, K, tol, q_min)
+    x, m, o, u = starts.reshape(n * k, S), flat(mask), flat(obs), flat(cap)
+    x, (g, d), iters, conv = _trust_region_newton(f, x, o, m, u, 1 / grid, K, tol, q_min)
     for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
         busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
         if len(busy) == 0: break
-        xb = _local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min)
-        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], 0.2 / grid / 8,
-                                                                             K, tol, q_min)
+        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min), u[busy], m[busy])
+        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy],
+                                                                             0.2 / grid / 8, K, tol, q_min)
         iters[busy] += more
-    obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m)[0].reshape(n, k)
+    room = x < u - 1e-7
+    obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m, room)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
     # then the most stationary
     best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k
-    return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min)
+    return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min,
+                        (g[best], d[best]), room[best])
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'grid DP': grid_dp_solve,
            'SLSQP': slsqp_solve, 'Oracle': oracle_solve}
