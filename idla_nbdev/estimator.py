@@ -19,8 +19,8 @@ from .dataset import history_columns, HISTORY_KPIS, augment
 
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'eq3_log', 'curve_log_kpis', 'curve_qos', 'QoSEstimator', 'solver_inputs',
-           'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator', 'estimator_state',
+           'EstimatorConfig', 'share_ramps', 'eq3_log', 'ps_bound', 'curve_log_kpis', 'curve_qos', 'QoSEstimator',
+           'solver_inputs', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator', 'estimator_state',
            'estimator_from_state', 'save_estimator', 'default_checkpoint', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #830b6f96
@@ -76,16 +76,24 @@ def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torc
     log_req = req.clamp(min=1e-9).log().to(log_v.dtype)
     return torch.minimum(torch.minimum(log_v - log_req[..., 0], log_req[..., 1] - log_d), torch.zeros_like(log_v))
 
+# %% ../nbs/04_estimator.ipynb #36d38641
+def ps_bound(x: torch.Tensor, capacity: torch.Tensor, offered: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+    """Processor-sharing bound on a flow's throughput (Mbit/s) at share `x`: `c max(1 - lam / c, 1 / n)` with the
+    slice's capacity `c = x C` (full-cell `capacity` C), `offered` traffic lam and `users` n; non-decreasing in `x`."""
+    c = x.to(capacity.dtype).clamp(min=1e-6) * capacity
+    return (c * torch.maximum(1 - offered / c, 1 / users.clamp(min=1))).clamp(min=1e-6)
+
 # %% ../nbs/04_estimator.ipynb #a59105b4
 def curve_log_kpis(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Log throughput and log delay at shares `x` on the structured head's `curves` (`QoSEstimator.curves`):
-    $\\log v = \\log v_0 + \\frac1K \\sum_j a_j \\rho_j(x)$, $\\log d = \\log d_0 - \\frac1K \\sum_j b_j \\rho_j(x)$ with the
-    ramps $\\rho_j$ of `share_ramps` and slopes $a_j, b_j \\ge 0$."""
-    K = (curves.shape[-1] - 4) // 2
+    $\\log v = \\min(\\log v_0 + \\frac1K \\sum_j a_j \\rho_j(x), \\log \\mathrm{ps}(x))$,
+    $\\log d = \\log d_0 - \\frac1K \\sum_j b_j \\rho_j(x)$ with the ramps $\\rho_j$ of `share_ramps`, slopes
+    $a_j, b_j \\ge 0$ and the processor-sharing bound `ps_bound`."""
+    K = (curves.shape[-1] - 7) // 2
     r = share_ramps(x.to(curves.dtype), K)
-    log_v = curves[..., 2].log() + (curves[..., 4:4 + K] * r).sum(-1) / K
-    log_d = curves[..., 3].log() - (curves[..., 4 + K:] * r).sum(-1) / K
-    return log_v, log_d
+    log_v = curves[..., 2].log() + (curves[..., 7:7 + K] * r).sum(-1) / K
+    log_d = curves[..., 3].log() - (curves[..., 7 + K:] * r).sum(-1) / K
+    return torch.minimum(log_v, ps_bound(x, *curves[..., 4:7].unbind(-1)).log()), log_d
 
 # %% ../nbs/04_estimator.ipynb #fb2fca59
 def curve_qos(x: torch.Tensor, curves: torch.Tensor) -> torch.Tensor:
@@ -121,16 +129,18 @@ class QoSEstimator(nn.Module):
         return curve_log_kpis(x, self.curves(obs))
 
     def curves(self, obs: torch.Tensor) -> torch.Tensor:
-        """Structured head: each slice's curves, computed once from its observation, `(..., 4 + 2K)`, all
-        non-negative: v*, d*, the throughput and delay the curves start from (at x -> 0), and the K throughput and K
-        delay slopes. A solver evaluates `curve_qos(x, curves)`, the same q, without running the network again."""
+        """Structured head: each slice's curves, computed once from its observation, `(..., 7 + 2K)`, all
+        non-negative: v*, d*, the throughput and delay the curves start from (at x -> 0), the full-cell capacity,
+        offered traffic and users of the processor-sharing bound, and the K throughput and K delay slopes. A solver
+        evaluates `curve_qos(x, curves)`, the same q, without running the network again."""
         if self.cfg.kind != 'structured':
             raise ValueError("only the structured estimator predicts throughput and delay")
         h, at = self.net(self.features(obs)[..., 2:]), obs_layout(self.cfg.H)
         last_v = obs[..., at['throughput'].start].clamp(min=1e-3).log().to(h.dtype)  # what it achieved at t-1
         last_d = obs[..., at['delay'].start].clamp(min=1e-2).log().to(h.dtype)
         start = torch.stack([last_v + h[..., 0], last_d + h[..., 1]], -1).exp()
-        return torch.cat([obs[..., :2].to(h.dtype), start, F.softplus(h[..., 2:])], -1)
+        ps = torch.stack([obs[..., at[k].start] for k in ('capacity', 'offered', 'users')], -1).to(h.dtype)
+        return torch.cat([obs[..., :2].to(h.dtype), start, ps, F.softplus(h[..., 2:])], -1)
 
     def forward(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         if self.cfg.kind == 'paper':
@@ -177,9 +187,9 @@ class TrainConfig:
     patience: int = 6  # MAE-phase epochs without validation improvement before stopping
     mono_weight: float = 10.  # weight of the monotonicity penalty (paper head)
     kpi_weight: float = 0.1  # weight of the log-throughput and log-delay fit (structured head)
-    rule1: bool = False  # augmentation: none by default (the structured head needs none, see "Effect of augmentation");
-    rule2: bool = False  # the paper's head trains with `PAPER_AUGMENTATION`
-    relabels: int = 0  # relabelled copies of each collected sample
+    rule1: bool = False  # augmentation: relabelling only by default (the structured head's best, see "Effect of
+    rule2: bool = False  # augmentation"); the paper's head trains with `PAPER_AUGMENTATION`
+    relabels: int = 2  # relabelled copies of each collected sample
     seed: int = 0
 
 # rules 1 and 2 and two relabelled copies: the paper head's best
@@ -249,7 +259,7 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
     return model, pd.DataFrame(history)
 
 # %% ../nbs/04_estimator.ipynb #7fc107d2
-CHECKPOINT_FORMAT = 'idla-estimator-v3'  # v3: structured head, share/throughput/delay history
+CHECKPOINT_FORMAT = 'idla-estimator-v4'  # v4: throughput capped by the processor-sharing bound
 
 def estimator_state(model: QoSEstimator, metrics: dict | None = None) -> dict:
     "A plain dict of tensors, numbers and strings describing `model` (what a checkpoint holds)."
