@@ -19,9 +19,9 @@ from .solver import fast_solve, oracle_solve, simplex_grid, checked_inputs
 from .estimator import obs_layout
 
 # %% auto #0
-__all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'IDLAPolicy', 'OraclePolicy',
-           'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy', 'TD3Policy',
-           'recent_history', 'run_policy', 'true_utility', 'replay_optimum']
+__all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'with_headroom', 'IDLAPolicy',
+           'OraclePolicy', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy',
+           'TD3Policy', 'recent_history', 'run_policy', 'true_utility', 'replay_optimum']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
 class Policy:
@@ -88,23 +88,32 @@ def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT
     for kpi in HISTORY_KPIS: obs[..., at[kpi]] = lags[kpi].transpose(1, 2, 0)
     return torch.tensor(obs, dtype=torch.float32), torch.tensor(sim.active)
 
+# %% ../nbs/06_baselines.ipynb #15a0bd82
+def with_headroom(f: Callable, headroom: float) -> Callable:
+    """`f` evaluated as if each slice received only `x / (1 + headroom)` of its share: satisfied slices are given
+    `1 + headroom` times their predicted need."""
+    if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
+    return f if headroom == 0 else lambda x, obs: f(x / (1 + headroom), obs)
+
 # %% ../nbs/06_baselines.ipynb #dbdc6f72
 class IDLAPolicy(Policy):
     """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
     warm-started. The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as
     exact on the shipped estimator's busy cells and about three times faster, notebook 05). The structured estimator is
-    evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step."""
+    evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step. `headroom`: see
+    `with_headroom` (0: the estimator's exact optimum)."""
     name = 'IDLA'
-    def __init__(self, estimator, solver: Callable = fast_solve, **solver_options):
+    def __init__(self, estimator, solver: Callable = fast_solve, headroom: float = 0.2, **solver_options):
         if solver is fast_solve: solver_options = dict(M=0, polish=0) | solver_options
         super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
+        self.headroom = headroom
     def decide(self, sim, history):
         obs, mask = history_obs(sim, history, self.f.cfg.H)
         f, o, mask = checked_inputs(self.f, obs, mask)
         x0 = mask / mask.sum(1, keepdim=True)
         if self.prev is not None and self.prev.shape == tuple(mask.shape):
             x0 = torch.where(mask & (torch.tensor(self.prev) > 0), torch.tensor(self.prev, dtype=torch.float32), x0)
-        self.prev = self.solver(f, o, mask, x0, **self.options).x
+        self.prev = self.solver(with_headroom(f, self.headroom), o, mask, x0, **self.options).x
         return self.prev
 
 # %% ../nbs/06_baselines.ipynb #a28bb1ac

@@ -316,14 +316,18 @@ def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Best allocation of `G` units over slots, `values (cells, slots, G+1)` the value of each unit count: `(units
     (cells, slots), best (cells,))`."""
     n, S, G1 = values.shape
-    idx = torch.arange(G1, device=values.device)
-    shift = idx[:, None] - idx[None, :]  # [k, j] = k - j
-    fits, back = shift >= 0, shift.clamp(min=0)
     V, choice = values[:, 0], []
     for s in range(1, S):
-        # V_s(k) = max_j V_{s-1}(k-j) + g_s(j)
-        V, j = (torch.where(fits, V[:, back], -torch.inf) + values[:, s, None, :]).max(-1)
-        choice.append(j)
+        # V_s(k) = max_j V_{s-1}(k-j) + g_s(j), one shift j at a time (no (cells, G+1, G+1) table); ties keep the
+        # smallest j
+        g = values[:, s]
+        best, arg = V + g[:, :1], torch.zeros(n, G1, dtype=torch.long, device=values.device)
+        for j in range(1, G1):
+            cand = V[:, :G1 - j] + g[:, j:j + 1]
+            better = cand > best[:, j:]
+            best[:, j:], arg[:, j:] = torch.where(better, cand, best[:, j:]), torch.where(better, j, arg[:, j:])
+        V = best
+        choice.append(arg)
     units = torch.zeros(n, S, dtype=torch.long, device=values.device)
     k, rows = torch.full((n,), G1 - 1, device=values.device), torch.arange(n, device=values.device)
     for s in range(S - 1, 0, -1):
@@ -351,7 +355,7 @@ def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     t0 = time.perf_counter()
     obs, mask, _ = check_cells(obs, mask, x_prev)
     obs = obs.double()
-    chunk = chunk or max(1, 2 ** 22 // (G + 1) ** 2)  # bounds the (chunk, G+1, G+1) candidate table
+    chunk = chunk or max(1, 2 ** 22 // (mask.shape[1] * (G + 1)))  # bounds the (chunk, slots, G+1) value table
     x = torch.cat([max_plus_dp(_grid_values(f, obs[i:i + chunk], mask[i:i + chunk], G, q_min))[0].double() / G
                    for i in range(0, len(obs), chunk)])
     return solve_result(f, x, obs, mask, t0, f'grid DP G={G}', q_min=q_min)
@@ -529,7 +533,7 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     return torch.where(mask, x + h * offset, 0.).clamp(0, 1)
 
 # %% ../nbs/05_solver.ipynb #99d87828
-def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 10,
+def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 40,
                M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
                seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
@@ -564,9 +568,9 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
         busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
         if len(busy) == 0: break
-        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.2 / grid / 8, 8, q_min), u[busy], m[busy])
+        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.0025, 8, q_min), u[busy], m[busy])
         x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy],
-                                                                             0.2 / grid / 8, K, tol, q_min)
+                                                                             0.0025, K, tol, q_min)
         iters[busy] += more
     room = x < u - 1e-7
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m, room)[0].reshape(n, k)
