@@ -245,7 +245,8 @@ def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, room:
 # %% ../nbs/05_solver.ipynb #5e7be65a
 def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
                  iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
-                 values: tuple[torch.Tensor, torch.Tensor] | None = None, room: torch.Tensor | None = None) -> SolveResult:
+                 values: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 room: torch.Tensor | None = None) -> SolveResult:
     """The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the
     `values` given; `room` as in `kkt_measures`)."""
     g, d = values if values is not None else slice_values(f, x, obs, mask, q_min)
@@ -439,7 +440,8 @@ def satisfaction_points(f: Callable, obs: torch.Tensor, mask: torch.Tensor, bits
         o = obs[cell, slot]
         reach = f(torch.ones(len(o), dtype=obs.dtype, device=obs.device), o) >= 1  # NaN counts as not reached
         cell, slot, o = cell[reach], slot[reach], o[reach]
-        lo, hi = torch.zeros(len(o), dtype=obs.dtype, device=obs.device), torch.ones(len(o), dtype=obs.dtype, device=obs.device)
+        lo = torch.zeros(len(o), dtype=obs.dtype, device=obs.device)
+        hi = torch.ones_like(lo)
         b = max(1, min(6, int(math.log2(batch / max(len(o), 1)))))
         parts = torch.arange(1, 2 ** b, dtype=obs.dtype, device=obs.device) / 2 ** b
         for _ in range(math.ceil(bits / b)):
@@ -447,7 +449,8 @@ def satisfaction_points(f: Callable, obs: torch.Tensor, mask: torch.Tensor, bits
             ok = f(trial, o[:, None].expand(-1, len(parts), -1)) >= 1
             j = ok.sum(-1)  # f is non-decreasing: the points from len(parts) - j on reach q = 1
             edges = torch.cat([lo[:, None], trial, hi[:, None]], -1)
-            lo, hi = edges.gather(1, (len(parts) - j)[:, None])[:, 0], edges.gather(1, (len(parts) - j + 1)[:, None])[:, 0]
+            k = (len(parts) - j)[:, None]
+            lo, hi = edges.gather(1, k)[:, 0], edges.gather(1, k + 1)[:, 0]
     below[cell, slot], at[cell, slot] = lo, hi
     return below, at
 
