@@ -15,7 +15,7 @@ from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig
 from .radio import RadioConfig, cqi_capacity
 from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import fast_solve, oracle_solve, simplex_grid, checked_inputs
+from .solver import SPEED, fast_solve, oracle_solve, simplex_grid, checked_inputs
 from .estimator import obs_layout
 
 # %% auto #0
@@ -98,13 +98,13 @@ def with_headroom(f: Callable, headroom: float) -> Callable:
 # %% ../nbs/06_baselines.ipynb #dbdc6f72
 class IDLAPolicy(Policy):
     """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
-    warm-started. The fast method runs without neighbour starts or polish unless told otherwise (`M=0, polish=0`: as
-    exact on the shipped estimator's busy cells and about three times faster, notebook 05). The structured estimator is
+    warm-started. The fast method runs with its speed setting unless told otherwise (`SPEED`: as exact on the shipped
+    estimator's busy cells and about twice as fast, notebook 05). The structured estimator is
     evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step. `headroom`: see
     `with_headroom` (0: the estimator's exact optimum)."""
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable = fast_solve, headroom: float = 0.2, **solver_options):
-        if solver is fast_solve: solver_options = dict(M=0, polish=0) | solver_options
+        if solver is fast_solve: solver_options = SPEED | solver_options
         super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
         self.headroom = headroom
     def decide(self, sim, history):

@@ -19,9 +19,10 @@ from .dataset import history_columns, HISTORY_KPIS, augment
 
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'eq3_log', 'ps_bound', 'curve_log_kpis', 'curve_qos', 'QoSEstimator',
-           'solver_inputs', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator', 'estimator_state',
-           'estimator_from_state', 'save_estimator', 'default_checkpoint', 'load_estimator']
+           'EstimatorConfig', 'share_ramps', 'share_ramp_slopes', 'eq3_log', 'ps_bound', 'curve_log_kpis',
+           'curve_log_qos', 'curve_qos', 'QoSEstimator', 'solver_inputs', 'split_samples', 'to_tensors', 'TrainConfig',
+           'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint',
+           'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #830b6f96
 def obs_columns(H: int) -> list[str]:
@@ -62,12 +63,21 @@ class EstimatorConfig:
         if not self.knots >= 2: raise ValueError(f"EstimatorConfig.knots must be at least 2, got {self.knots!r}")
 
 # %% ../nbs/04_estimator.ipynb #50e6e178
+def _ramp_args(x: torch.Tensor, knots: int) -> tuple[torch.Tensor, torch.Tensor]:
+    t = torch.linspace(math.log(1e-3), 0., knots, dtype=x.dtype, device=x.device)
+    k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
+    return k * (x.clamp(min=1e-4).log()[..., None] - t), k
+
 def share_ramps(x: torch.Tensor, knots: int) -> torch.Tensor:
     """Smooth ramps `softplus(k (log x - t_j)) / k`, `(..., knots)`, at `knots` points evenly spaced in log x over
     [1e-3, 1]; non-decreasing in `x`."""
-    t = torch.linspace(math.log(1e-3), 0., knots, dtype=x.dtype, device=x.device)
-    k = 2 / (t[1] - t[0])  # bends over about half a knot spacing
-    return F.softplus(k * (x.clamp(min=1e-4).log()[..., None] - t)) / k
+    z, k = _ramp_args(x, knots)
+    return F.softplus(z) / k
+
+def share_ramp_slopes(x: torch.Tensor, knots: int) -> torch.Tensor:
+    "The ramps' derivatives in `x`, `sigmoid(k (log x - t_j)) / x` (0 below `x = 1e-4`, where the ramps are flat)."
+    z, _ = _ramp_args(x, knots)
+    return torch.sigmoid(z) * ((x > 1e-4) / x.clamp(min=1e-4))[..., None]
 
 # %% ../nbs/04_estimator.ipynb #844e1661
 def eq3_log(log_v: torch.Tensor, log_d: torch.Tensor, req: torch.Tensor) -> torch.Tensor:
@@ -84,28 +94,69 @@ def ps_bound(x: torch.Tensor, capacity: torch.Tensor, offered: torch.Tensor, use
     return (c * torch.maximum(1 - offered / c, 1 / users.clamp(min=1))).clamp(min=1e-6)
 
 # %% ../nbs/04_estimator.ipynb #a59105b4
+def _curve_terms(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    "log v of the ramps, log of the processor-sharing bound, log d, and the slopes a, b."
+    K = (curves.shape[-1] - 7) // 2
+    a, b, r = curves[..., 7:7 + K], curves[..., 7 + K:], share_ramps(x.to(curves.dtype), K)
+    # einsum: a grid of shares shared by many curves (x broadcast against them) is one matrix product
+    log_v = curves[..., 2].log() + torch.einsum('...k,...k->...', a, r) / K
+    log_d = curves[..., 3].log() - torch.einsum('...k,...k->...', b, r) / K
+    return log_v, ps_bound(x, *curves[..., 4:7].unbind(-1)).log(), log_d, a, b
+
 def curve_log_kpis(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Log throughput and log delay at shares `x` on the structured head's `curves` (`QoSEstimator.curves`):
     $\\log v = \\min(\\log v_0 + \\frac1K \\sum_j a_j \\rho_j(x), \\log \\mathrm{ps}(x))$,
     $\\log d = \\log d_0 - \\frac1K \\sum_j b_j \\rho_j(x)$ with the ramps $\\rho_j$ of `share_ramps`, slopes
     $a_j, b_j \\ge 0$ and the processor-sharing bound `ps_bound`."""
-    K = (curves.shape[-1] - 7) // 2
-    r = share_ramps(x.to(curves.dtype), K)
-    log_v = curves[..., 2].log() + (curves[..., 7:7 + K] * r).sum(-1) / K
-    log_d = curves[..., 3].log() - (curves[..., 7 + K:] * r).sum(-1) / K
-    return torch.minimum(log_v, ps_bound(x, *curves[..., 4:7].unbind(-1)).log()), log_d
+    log_v, log_ps, log_d, _, _ = _curve_terms(x, curves)
+    return torch.minimum(log_v, log_ps), log_d
 
 # %% ../nbs/04_estimator.ipynb #fb2fca59
+def curve_log_qos(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """log q by eq. 3 at shares `x` on the `curves` and its slope `d log q / dx`, in closed form: the derivative of
+    whichever term of eq. 3's min, and of `curve_log_kpis`'s, is active (the bound's is `C / (c - lam)` under load,
+    `1 / x` when overloaded)."""
+    log_v, log_ps, log_d, a, b = _curve_terms(x, curves)
+    xc, K = x.to(curves.dtype), a.shape[-1]
+    dr = share_ramp_slopes(xc, K)
+    cap, lam, n = curves[..., 4:7].unbind(-1)
+    c = xc.clamp(min=1e-6) * cap
+    ps_slope = torch.where(1 - lam / c > 1 / n.clamp(min=1), cap / (c - lam), 1 / xc.clamp(min=1e-6))
+    ps_slope = torch.where((xc > 1e-6) & (log_ps > math.log(1e-6)), ps_slope, 0.)  # clamped: flat
+    dv = torch.where(log_v <= log_ps, torch.einsum('...k,...k->...', a, dr) / K, ps_slope)
+    dd = -torch.einsum('...k,...k->...', b, dr) / K
+    g = eq3_log(torch.minimum(log_v, log_ps), log_d, curves[..., :2])
+    log_req = curves[..., :2].clamp(min=1e-9).log()
+    by_v = torch.minimum(log_v, log_ps) - log_req[..., 0] <= log_req[..., 1] - log_d
+    return g, torch.where(g >= 0, 0., torch.where(by_v, dv, -dd))
+
+class _CurveQoS(torch.autograd.Function):
+    "q on fixed curves, differentiable in x by `curve_log_qos`'s closed-form slope (one backward node, not dozens)."
+    @staticmethod
+    def forward(ctx, x, curves):
+        g, slope = curve_log_qos(x, curves)
+        q = g.exp()
+        ctx.save_for_backward(q * slope)
+        ctx.x_shape = x.shape
+        return q
+    @staticmethod
+    def backward(ctx, grad):
+        dq, = ctx.saved_tensors
+        return (grad * dq).sum_to_size(ctx.x_shape), None
+
 def curve_qos(x: torch.Tensor, curves: torch.Tensor) -> torch.Tensor:
     """q by eq. 3 at shares `x` on the structured head's `curves`, elementwise over leading dimensions: the solvers'
-    contract `f(x, obs)` with the curves as `obs` (monotone non-decreasing in `x`, differentiable)."""
-    log_v, log_d = curve_log_kpis(x, curves)
-    return eq3_log(log_v, log_d, curves[..., :2]).exp().to(x.dtype)
+    contract `f(x, obs)` with the curves as `obs` (monotone non-decreasing in `x`, differentiable). Curves that need
+    gradients (training) go through autograd; the slope in `x` on fixed curves (a solver's) is `curve_log_qos`'s."""
+    if curves.requires_grad or not (x.requires_grad and torch.is_grad_enabled()):
+        log_v, log_d = curve_log_kpis(x, curves)
+        return eq3_log(log_v, log_d, curves[..., :2]).exp().to(x.dtype)
+    return _CurveQoS.apply(x, curves).to(x.dtype)
 
 # %% ../nbs/04_estimator.ipynb #3317e59c
 class QoSEstimator(nn.Module):
-    """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions (`EstimatorConfig.kind`
-    picks the head)."""
+    """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions, which
+    broadcast (`EstimatorConfig.kind` picks the head)."""
     def __init__(self, cfg: EstimatorConfig | None = None):
         super().__init__()
         self.cfg = cfg = cfg or EstimatorConfig()
@@ -144,7 +195,9 @@ class QoSEstimator(nn.Module):
 
     def forward(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         if self.cfg.kind == 'paper':
-            z = torch.cat([x[..., None].to(self.mean.dtype).expand(*obs.shape[:-1], 1), self.features(obs)], -1)
+            z = self.features(obs)
+            shape = torch.broadcast_shapes(x.shape, z.shape[:-1])
+            z = torch.cat([x.to(z.dtype).expand(shape)[..., None], z.expand(*shape, -1)], -1)
             return torch.sigmoid(self.net(z)).squeeze(-1).to(x.dtype)
         return curve_qos(x, self.curves(obs))
 

@@ -11,7 +11,7 @@ import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors
-from .solver import Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
+from .solver import SPEED, Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
     synthetic_cells, checked_inputs
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
@@ -79,11 +79,12 @@ def matmul_gflops(n: int = 2048, reps: int = 10, device: str = 'cpu') -> float:
 
 # %% ../nbs/08_scale.ipynb #3a3dcf57
 class RowCounter:
-    "Wraps `f(x, obs)` and counts the rows (elements of `x`) it evaluates."
+    "Wraps `f(x, obs)` and counts the rows it evaluates (elements of its output: `x` broadcast against `obs`)."
     def __init__(self, f: Callable): self.f, self.rows = f, 0
     def __call__(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-        self.rows += x.numel()
-        return self.f(x, obs)
+        q = self.f(x, obs)
+        self.rows += q.numel()
+        return q
 
 # %% ../nbs/08_scale.ipynb #4dfd4cd0
 class PeakRSS:
@@ -129,8 +130,9 @@ def benchmark(model: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, chunk:
 @cli_errors
 def main(cells: Param("number of cells", int) = 100_000,
          busiest: Param("draw cells from this top fraction of collected rows by load", float) = 0.1,
-         neighbours: Param("neighbour starts M of the fast method", int) = 0,
-         polish: Param("polish rounds of the fast method", int) = 0,
+         neighbours: Param("neighbour starts M of the fast method", int) = SPEED['M'],
+         newton: Param("Newton iterations K of the fast method", int) = SPEED['K'],
+         polish: Param("polish rounds of the fast method", int) = SPEED['polish'],
          chunk: Param("cells per chunk", int) = 10_000,
          sample: Param("cells checked against the G=1000 grid DP", int) = 300):
     """Print the benchmark of the fast solver on busy cells, on every device present (console script
@@ -144,6 +146,7 @@ def main(cells: Param("number of cells", int) = 100_000,
     for p in est.parameters(): p.requires_grad_(False)
     samples = load_samples(Path(__file__).resolve().parent.parent / 'data' / 'samples.parquet')
     obs, mask = synthetic_cells(cells, observation_pool(samples, est.cfg.H, busiest=busiest), est.cfg.H)
-    rows = [benchmark(est, obs, mask, chunk=chunk, sample=min(sample, cells), device=dev, M=neighbours, polish=polish)
+    rows = [benchmark(est, obs, mask, chunk=chunk, sample=min(sample, cells), device=dev, M=neighbours, K=newton,
+                      polish=polish)
             for dev in ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])]
     print(pd.DataFrame(rows).round(3).to_string(index=False))

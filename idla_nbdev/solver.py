@@ -18,7 +18,7 @@ from .estimator import obs_layout, obs_columns, solver_inputs
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
 # %% auto #0
-__all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SOLVERS', 'toy_qos', 'random_toy_cells', 'saturating_qos',
+__all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SPEED', 'SOLVERS', 'toy_qos', 'random_toy_cells', 'saturating_qos',
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
            'check_cells', 'checked_inputs', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures',
            'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
@@ -339,11 +339,12 @@ def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 # %% ../nbs/05_solver.ipynb #9dd9fcb4
 def _grid_values(f: Callable, obs: torch.Tensor, mask: torch.Tensor, G: int, q_min: float) -> torch.Tensor:
-    "`(cells, slots, G+1)` values `log q` at shares `0, 1/G, ..., 1`; an inactive slot may only take 0."
+    """`(cells, slots, G+1)` values `log q` at shares `0, 1/G, ..., 1`; an inactive slot may only take 0. One call of `f`
+    with the grid broadcast against the slices' observations (the structured estimator's curves share its ramps)."""
     cell, slot = mask.nonzero(as_tuple=True)
     grid = torch.linspace(0, 1, G + 1, dtype=obs.dtype, device=obs.device)
     with torch.no_grad():
-        va = f(grid.expand(len(cell), -1), obs[cell, slot][:, None].expand(-1, G + 1, -1)).clamp(q_min, 1).log()
+        va = torch.broadcast_to(f(grid, obs[cell, slot][:, None]), (len(cell), G + 1)).clamp(q_min, 1).log()
     _check_values(va, cell, slot)
     vals = torch.where(torch.arange(G + 1, device=obs.device) == 0, 0., -torch.inf).to(obs.dtype).repeat(*mask.shape, 1)
     vals[cell, slot] = va
@@ -582,6 +583,8 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k
     return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min,
                         (g[best], d[best]), room[best])
+
+SPEED = dict(M=0, K=8, polish=1)  # the speed setting: no neighbour starts, 8 Newton iterations, one polish round
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'grid DP': grid_dp_solve,
            'SLSQP': slsqp_solve, 'Oracle': oracle_solve}
