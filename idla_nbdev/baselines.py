@@ -99,7 +99,7 @@ def with_headroom(f: Callable, headroom: float) -> Callable:
 class IDLAPolicy(Policy):
     """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
     warm-started. The fast method runs with its speed setting unless told otherwise (`SPEED`: as exact on the shipped
-    estimator's busy cells and about twice as fast, notebook 05). The structured estimator is
+    estimator's busy cells and about three times faster, notebook 05). The structured estimator is
     evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step. `headroom`: see
     `with_headroom` (0: the estimator's exact optimum)."""
     name = 'IDLA'

@@ -339,8 +339,8 @@ def max_plus_dp(values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 # %% ../nbs/05_solver.ipynb #9dd9fcb4
 def _grid_values(f: Callable, obs: torch.Tensor, mask: torch.Tensor, G: int, q_min: float) -> torch.Tensor:
-    """`(cells, slots, G+1)` values `log q` at shares `0, 1/G, ..., 1`; an inactive slot may only take 0. One call of `f`
-    with the grid broadcast against the slices' observations (the structured estimator's curves share its ramps)."""
+    """`(cells, slots, G+1)` values `log q` at shares `0, 1/G, ..., 1`; an inactive slot may only take 0. One call of
+    `f` with the grid broadcast against the slices' observations (the structured estimator's curves share its ramps)."""
     cell, slot = mask.nonzero(as_tuple=True)
     grid = torch.linspace(0, 1, G + 1, dtype=obs.dtype, device=obs.device)
     with torch.no_grad():
