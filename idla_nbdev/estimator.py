@@ -94,13 +94,16 @@ def ps_bound(x: torch.Tensor, capacity: torch.Tensor, offered: torch.Tensor, use
     return (c * torch.maximum(1 - offered / c, 1 / users.clamp(min=1))).clamp(min=1e-6)
 
 # %% ../nbs/04_estimator.ipynb #a59105b4
+def _ramp_sum(w: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    "`sum_j w_j r_j / K`: a product-sum elementwise; one matrix product where shares broadcast against many curves."
+    s = (w * r).sum(-1) if w.shape == r.shape else torch.einsum('...k,...k->...', w, r)
+    return s / w.shape[-1]
+
 def _curve_terms(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, ...]:
     "log v of the ramps, log of the processor-sharing bound, log d, and the slopes a, b."
     K = (curves.shape[-1] - 7) // 2
     a, b, r = curves[..., 7:7 + K], curves[..., 7 + K:], share_ramps(x.to(curves.dtype), K)
-    # einsum: a grid of shares shared by many curves (x broadcast against them) is one matrix product
-    log_v = curves[..., 2].log() + torch.einsum('...k,...k->...', a, r) / K
-    log_d = curves[..., 3].log() - torch.einsum('...k,...k->...', b, r) / K
+    log_v, log_d = curves[..., 2].log() + _ramp_sum(a, r), curves[..., 3].log() - _ramp_sum(b, r)
     return log_v, ps_bound(x, *curves[..., 4:7].unbind(-1)).log(), log_d, a, b
 
 def curve_log_kpis(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -117,14 +120,13 @@ def curve_log_qos(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, 
     whichever term of eq. 3's min, and of `curve_log_kpis`'s, is active (the bound's is `C / (c - lam)` under load,
     `1 / x` when overloaded)."""
     log_v, log_ps, log_d, a, b = _curve_terms(x, curves)
-    xc, K = x.to(curves.dtype), a.shape[-1]
-    dr = share_ramp_slopes(xc, K)
+    xc = x.to(curves.dtype)
+    dr = share_ramp_slopes(xc, a.shape[-1])
     cap, lam, n = curves[..., 4:7].unbind(-1)
     c = xc.clamp(min=1e-6) * cap
     ps_slope = torch.where(1 - lam / c > 1 / n.clamp(min=1), cap / (c - lam), 1 / xc.clamp(min=1e-6))
     ps_slope = torch.where((xc > 1e-6) & (log_ps > math.log(1e-6)), ps_slope, 0.)  # clamped: flat
-    dv = torch.where(log_v <= log_ps, torch.einsum('...k,...k->...', a, dr) / K, ps_slope)
-    dd = -torch.einsum('...k,...k->...', b, dr) / K
+    dv, dd = torch.where(log_v <= log_ps, _ramp_sum(a, dr), ps_slope), -_ramp_sum(b, dr)
     g = eq3_log(torch.minimum(log_v, log_ps), log_d, curves[..., :2])
     log_req = curves[..., :2].clamp(min=1e-9).log()
     by_v = torch.minimum(log_v, log_ps) - log_req[..., 0] <= log_req[..., 1] - log_d
