@@ -157,8 +157,8 @@ def curve_qos(x: torch.Tensor, curves: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/04_estimator.ipynb #3317e59c
 class QoSEstimator(nn.Module):
-    """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions, which
-    broadcast (`EstimatorConfig.kind` picks the head)."""
+    """General QoS estimator `f(x, obs) -> q` in [0, 1], elementwise over leading dimensions, which broadcast
+    (`EstimatorConfig.kind` picks the head)."""
     def __init__(self, cfg: EstimatorConfig | None = None):
         super().__init__()
         self.cfg = cfg = cfg or EstimatorConfig()
