@@ -127,9 +127,10 @@ def curve_log_qos(x: torch.Tensor, curves: torch.Tensor) -> tuple[torch.Tensor, 
     ps_slope = torch.where(1 - lam / c > 1 / n.clamp(min=1), cap / (c - lam), 1 / xc.clamp(min=1e-6))
     ps_slope = torch.where((xc > 1e-6) & (log_ps > math.log(1e-6)), ps_slope, 0.)  # clamped: flat
     dv, dd = torch.where(log_v <= log_ps, _ramp_sum(a, dr), ps_slope), -_ramp_sum(b, dr)
-    g = eq3_log(torch.minimum(log_v, log_ps), log_d, curves[..., :2])
+    log_v_ps = torch.minimum(log_v, log_ps)
+    g = eq3_log(log_v_ps, log_d, curves[..., :2])
     log_req = curves[..., :2].clamp(min=1e-9).log()
-    by_v = torch.minimum(log_v, log_ps) - log_req[..., 0] <= log_req[..., 1] - log_d
+    by_v = log_v_ps - log_req[..., 0] <= log_req[..., 1] - log_d
     return g, torch.where(g >= 0, 0., torch.where(by_v, dv, -dd))
 
 class _CurveQoS(torch.autograd.Function):
