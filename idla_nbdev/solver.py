@@ -464,6 +464,10 @@ def project_capped(v: torch.Tensor, cap: torch.Tensor, mask: torch.Tensor) -> to
     return (xc + separable_qp_step(torch.where(mask, v - xc, 0.), torch.ones_like(v), -xc, cap - xc)).clamp(min=0)
 
 # %% ../nbs/05_solver.ipynb #3565e76b
+def _room(x: torch.Tensor, cap: torch.Tensor) -> torch.Tensor:
+    "The slices that may still grow: a share within 1e-7 of its cap sits at the satisfaction point."
+    return x < cap - 1e-7
+
 def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
     """Active-set Newton on the KKT system with one trust radius per slice, shares capped at `cap`; curvature from
     successive slopes (secant)."""
@@ -474,7 +478,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
     live, flat_end = torch.arange(len(x), device=x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
     for _ in range(K + 1):
         m, xl, gl, dl, rl, cl, ul = mask[live], x[live], g[live], d[live], r[live], curv[live], cap[live]
-        kkt = kkt_measures(xl, dl, m, xl < ul - 1e-7)[0]
+        kkt = kkt_measures(xl, dl, m, _room(xl, ul))[0]
         stop = (kkt <= tol * (1 + dl.abs().amax(-1))) | (rl.amax(-1) < 1e-7)
         live, m, xl, gl, dl, rl, cl, ul = (t[~stop] for t in (live, m, xl, gl, dl, rl, cl, ul))
         if len(live) == 0 or _ == K: break
@@ -504,7 +508,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
         secant = torch.where(step.abs() > 1e-7, -(dn - dl) / torch.where(step.abs() > 1e-7, step, 1.), cl)
         up = live[accept]
         x[up], g[up], d[up], curv[up] = xn[accept], gn[accept], dn[accept], secant[accept]
-    kkt = kkt_measures(x, d, mask, x < cap - 1e-7)[0]
+    kkt = kkt_measures(x, d, mask, _room(x, cap))[0]
     return x, (g, d), iters, (kkt <= tol * (1 + d.abs().amax(-1))) | flat_end
 
 # %% ../nbs/05_solver.ipynb #2c8be819
@@ -576,7 +580,7 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
         x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy],
                                                                              0.0025, K, tol, q_min)
         iters[busy] += more
-    room = x < u - 1e-7
+    room = _room(x, u)
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m, room)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
     # then the most stationary
