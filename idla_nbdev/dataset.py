@@ -16,7 +16,7 @@ from .radio import RadioConfig, cqi_capacity
 __all__ = ['SPREAD_COLUMNS', 'H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis',
            'history_columns', 'slice_capacity', 'make_samples', 'requirement_range', 'relabel', 'augment',
            'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples', 'load_samples', 'collection_mixes',
-           'build_dataset']
+           'collect_network', 'build_dataset']
 
 # %% ../nbs/03_data.ipynb #7a1eb1d6
 def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: float = 3.) -> np.ndarray:
@@ -46,14 +46,15 @@ def outcome_spread(before: Simulator, shares: np.ndarray, draws: int = 12, seed:
 
 # %% ../nbs/03_data.ipynb #fb4694b9
 def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: int = 0, floor_draws: int = 0,
-                 progress: bool = True) -> pd.DataFrame:
+                 floor_every: int = 1, progress: bool = True) -> pd.DataFrame:
     """Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if
-    `floor_draws`)."""
+    `floor_draws`, measured on the steps that `floor_every` divides and NaN on the others)."""
     sim, rng = Simulator(cfg), np.random.default_rng(seed)
     logs, before = [], None
     for _ in tqdm(range(n_steps), disable=not progress, desc='collect'):
         x = explore_shares(sim, rng, concentration)
-        spread = outcome_spread(before, x, floor_draws, seed=sim.t) if before is not None else None
+        measured = before is not None and sim.t % floor_every == 0
+        spread = outcome_spread(before, x, floor_draws, seed=sim.t) if measured else None
         k = sim.step(x, advance=False)
         if floor_draws:
             for col in SPREAD_COLUMNS: k[col] = spread[col][k.cell, k.slot] if spread else np.nan
@@ -217,13 +218,18 @@ def collection_mixes(n_slots: int = 4, types: tuple = tuple(SERVICE_TYPES)) -> l
     return [tuple(types[(n_slots * k + j) % n] for j in range(n_slots)) for k in range(n)]
 
 # %% ../nbs/03_data.ipynb #19cfbda2
+def collect_network(net: int, days: int = 1, seed: int = 0, floor_draws: int = 3, floor_every: int = 1,
+                    progress: bool = False) -> pd.DataFrame:
+    """The KPI log of collection network `net` (its mix from `collection_mixes`, its own seed) run `days`: the same run
+    whatever `floor_draws` and `floor_every`, so the error floor can be re-measured with more redraws later."""
+    cfg = SimConfig(slices=collection_mixes()[net], seed=seed + net)
+    return collect_kpis(cfg, days * 96, seed=seed + net, floor_draws=floor_draws, floor_every=floor_every,
+                        progress=progress).assign(net=net)
+
 def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3,
                   progress: bool = True) -> pd.DataFrame:
     """Collected samples (not augmented) of every `collection_mixes` network run `days` under the exploring policy;
     column `net` numbers the network."""
-    parts = []
-    for k, mix in enumerate(tqdm(collection_mixes(), disable=not progress, desc='networks')):
-        kpis = collect_kpis(SimConfig(slices=mix, seed=seed + k), days * 96, seed=seed + k, floor_draws=floor_draws,
-                            progress=False)
-        parts.append(make_samples(kpis, H).assign(net=k))
-    return pd.concat(parts, ignore_index=True)
+    nets = tqdm(range(len(collection_mixes())), disable=not progress, desc='networks')
+    return pd.concat([make_samples(collect_network(k, days, seed, floor_draws), H).assign(net=k) for k in nets],
+                     ignore_index=True)
