@@ -49,6 +49,7 @@ def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: 
                  floor_every: int = 1, progress: bool = True) -> pd.DataFrame:
     """Run the simulator for `n_steps` under the exploring policy; the KPI log (`KPI_COLUMNS`, plus `SPREAD_COLUMNS` if
     `floor_draws`, measured on the steps that `floor_every` divides and NaN on the others)."""
+    if floor_every < 1: raise ValueError(f"floor_every must be a positive number of steps, got {floor_every}")
     sim, rng = Simulator(cfg), np.random.default_rng(seed)
     logs, before = [], None
     for _ in tqdm(range(n_steps), disable=not progress, desc='collect'):
@@ -222,7 +223,10 @@ def collect_network(net: int, days: int = 1, seed: int = 0, floor_draws: int = 3
                     progress: bool = False) -> pd.DataFrame:
     """The KPI log of collection network `net` (its mix from `collection_mixes`, its own seed) run `days`: the same run
     whatever `floor_draws` and `floor_every`, so the error floor can be re-measured with more redraws later."""
-    cfg = SimConfig(slices=collection_mixes()[net], seed=seed + net)
+    mixes = collection_mixes()
+    if not 0 <= net < len(mixes):
+        raise ValueError(f"network {net} does not exist: the collection has networks 0-{len(mixes) - 1}")
+    cfg = SimConfig(slices=mixes[net], seed=seed + net)
     return collect_kpis(cfg, days * 96, seed=seed + net, floor_draws=floor_draws, floor_every=floor_every,
                         progress=progress).assign(net=net)
 
