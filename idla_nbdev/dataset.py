@@ -54,12 +54,12 @@ def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: 
     logs, before = [], None
     for _ in tqdm(range(n_steps), disable=not progress, desc='collect'):
         x = explore_shares(sim, rng, concentration)
-        measured = before is not None and sim.t % floor_every == 0
-        spread = outcome_spread(before, x, floor_draws, seed=sim.t) if measured else None
+        spread = outcome_spread(before, x, floor_draws, seed=sim.t) if before is not None else None
         k = sim.step(x, advance=False)
         if floor_draws:
             for col in SPREAD_COLUMNS: k[col] = spread[col][k.cell, k.slot] if spread else np.nan
-            before = sim.copy()
+        # the state the next period starts from, kept only where that period is measured
+        before = sim.copy() if floor_draws and (sim.t + 1) % floor_every == 0 else None
         sim.advance()
         logs.append(k)
     return pd.concat(logs, ignore_index=True)

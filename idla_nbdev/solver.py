@@ -468,6 +468,11 @@ def _room(x: torch.Tensor, cap: torch.Tensor) -> torch.Tensor:
     "The slices that may still grow: a share within 1e-7 of its cap sits at the satisfaction point."
     return x < cap - 1e-7
 
+def _stationary(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, cap: torch.Tensor,
+                tol: float) -> torch.Tensor:
+    "Newton's stopping test: the KKT residual, with the caps as bounds, within `tol` relative to the steepest slope."
+    return kkt_measures(x, slope, mask, _room(x, cap))[0] <= tol * (1 + slope.abs().amax(-1))
+
 def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
     """Active-set Newton on the KKT system with one trust radius per slice, shares capped at `cap`; curvature from
     successive slopes (secant)."""
@@ -478,8 +483,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
     live, flat_end = torch.arange(len(x), device=x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
     for _ in range(K + 1):
         m, xl, gl, dl, rl, cl, ul = mask[live], x[live], g[live], d[live], r[live], curv[live], cap[live]
-        kkt = kkt_measures(xl, dl, m, _room(xl, ul))[0]
-        stop = (kkt <= tol * (1 + dl.abs().amax(-1))) | (rl.amax(-1) < 1e-7)
+        stop = _stationary(xl, dl, m, ul, tol) | (rl.amax(-1) < 1e-7)
         live, m, xl, gl, dl, rl, cl, ul = (t[~stop] for t in (live, m, xl, gl, dl, rl, cl, ul))
         if len(live) == 0 or _ == K: break
         iters[live] += 1
@@ -508,8 +512,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
         secant = torch.where(step.abs() > 1e-7, -(dn - dl) / torch.where(step.abs() > 1e-7, step, 1.), cl)
         up = live[accept]
         x[up], g[up], d[up], curv[up] = xn[accept], gn[accept], dn[accept], secant[accept]
-    kkt = kkt_measures(x, d, mask, _room(x, cap))[0]
-    return x, (g, d), iters, (kkt <= tol * (1 + d.abs().amax(-1))) | flat_end
+    return x, (g, d), iters, _stationary(x, d, mask, cap, tol) | flat_end
 
 # %% ../nbs/05_solver.ipynb #2c8be819
 def _local_dp(f, x, obs, mask, h, m, q_min):
