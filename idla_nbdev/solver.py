@@ -385,18 +385,15 @@ def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cell
 
 # %% ../nbs/05_solver.ipynb #9ea76715
 @functools.lru_cache(maxsize=None)
-def _cached_simplex_grid(n: int, step: float) -> np.ndarray:
+def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
+    """All partitions of 1 into `n` non-negative multiples of `step`: `(points, n)`, read-only. Built once per
+    `(n, step)`: the Oracle searches the same grid at every step, and enumerating it costs more than the search."""
     units = int(round(1 / step))
     # stars and bars
     pts = [np.diff([-1, *c, units + n - 1]) - 1 for c in itertools.combinations(range(units + n - 1), n - 1)]
     grid = np.array(pts, dtype=float) / units
     grid.flags.writeable = False  # the cached grid is shared by every caller
     return grid
-
-def simplex_grid(n: int, step: float = 0.05) -> np.ndarray:
-    """All partitions of 1 into `n` non-negative multiples of `step`: `(points, n)`, read-only. Built once per
-    `(n, step)`: the Oracle searches the same grid at every step, and enumerating it costs more than the search."""
-    return _cached_simplex_grid(n, step)
 
 # %% ../nbs/05_solver.ipynb #5147fe3a
 def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, step: float = 0.05,
