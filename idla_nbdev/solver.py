@@ -22,8 +22,8 @@ __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SPEED', 'SOLVERS', 'toy_qos'
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
            'check_cells', 'checked_inputs', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures',
            'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
-           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points', 'project_capped', 'fast_solve',
-           'lattice_point', 'lattice_solve', 'observation_pool', 'synthetic_cells']
+           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points', 'project_capped', 'start_grid',
+           'fast_solve', 'lattice_point', 'lattice_solve', 'observation_pool', 'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -543,14 +543,21 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     return torch.where(mask, x + h * (max_plus_dp(v, S * m)[0] - m), 0.).clamp(0, 1)
 
 # %% ../nbs/05_solver.ipynb #99d87828
-def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int = 40,
+def start_grid(mask: torch.Tensor) -> int:
+    """Steps of the coarse DP grid that finds the optimum's basin: 40 for cells of up to 4 slices, 100 beyond, where the
+    grid's rounding adds up over more slices (notebook 05's busy cells of up to 7 slices)."""
+    return 40 if int(mask.sum(-1).max()) <= 4 else 100
+
+def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int | None = None,
                M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
                seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
     """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system, shares capped at the slices'
-    satisfaction points, from the coarse-DP optimum, the warm start and `M` neighbours."""
+    satisfaction points, from the coarse-DP optimum (`grid` steps, default `start_grid`), the warm start and `M`
+    neighbours."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
+    grid = grid or start_grid(mask)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
     with torch.no_grad():
@@ -603,13 +610,14 @@ def lattice_point(x: torch.Tensor, mask: torch.Tensor, G: int) -> torch.Tensor:
 
 # %% ../nbs/05_solver.ipynb #caca7290
 def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, G: int = 1000,
-                  coarse: int = 40, m: int = 8, q_min: float = Q_MIN,
+                  coarse: int | None = None, m: int = 8, q_min: float = Q_MIN,
                   device: str | torch.device | None = None) -> SolveResult:
     """Problem 2 on the lattice of shares `k / G`, coarse to fine and without slopes: the max-plus DP on a grid of
-    `coarse` steps, then local DPs of up to `m` steps, each step a fifth of the one before, down to `1 / G`, from the
-    DP optimum and from the warm start."""
+    `coarse` steps (default `start_grid`), then local DPs of up to `m` steps, each step a fifth of the one before, down
+    to `1 / G`, from the DP optimum and from the warm start."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
+    coarse = coarse or start_grid(mask)
     if G % coarse: raise ValueError(f"the coarse grid must divide the lattice, got G={G} and coarse={coarse}")
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
