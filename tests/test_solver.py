@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
-from idla_nbdev.solver import (SOLVERS, KNOWN_FAMILIES, fast_solve, grid_dp_solve, idla_solve, known_optimum, log_utility,
-                               project_simplex, toy_qos)
+from idla_nbdev.solver import (SOLVERS, KNOWN_FAMILIES, fast_solve, grid_dp_solve, idla_solve, known_optimum, lattice_solve,
+                               log_utility, project_simplex, toy_qos)
 
 FUNCS = {
     'toy': toy_qos,
@@ -93,7 +93,7 @@ def test_bad_observations_are_rejected_naming_cell_slot_and_feature(name, value,
 def test_nan_from_f_is_an_error_naming_cell_and_slot():
     f = lambda x, o: torch.where(o[..., 0] > .5, torch.nan, x)
     obs = torch.tensor([[[.1], [.2]], [[.3], [.9]]])
-    for solver in (fast_solve, idla_solve, grid_dp_solve):
+    for solver in (fast_solve, lattice_solve, idla_solve, grid_dp_solve):
         with pytest.raises(ValueError, match="f returned NaN for cell 1, slot 1"): solver(f, obs)
 
 def test_nan_in_an_inactive_slot_is_ignored():
