@@ -530,8 +530,8 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
 
 # %% ../nbs/05_solver.ipynb #2c8be819
 def _local_dp(f, x, obs, mask, h, m, q_min):
-    """The best partition among `x + h k`, integer offsets `k_s in [-m, m]` summing to 0: `max_plus_dp` over the
-    offsets shifted to `0, ..., 2m`, `S m` units in all."""
+    """The best partition among `x + h k`, integer offsets `k_s in [-m, m]` summing to 0, and its objective:
+    `max_plus_dp` over the offsets shifted to `0, ..., 2m`, `S m` units in all."""
     S = mask.shape[1]
     k = torch.arange(-m, m + 1, device=x.device)
     cand = x[..., None] + h * k
@@ -540,7 +540,8 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     v = torch.nan_to_num(v, nan=math.log(q_min))  # a trial point where f fails is worth the least
     inactive = torch.where(k == 0, 0., -torch.inf)  # an inactive slot can only take offset 0
     v = torch.where(mask[..., None], torch.where((cand >= 0) & (cand <= 1), v, -torch.inf), inactive)
-    return torch.where(mask, x + h * (max_plus_dp(v, S * m)[0] - m), 0.).clamp(0, 1)
+    units, best = max_plus_dp(v, S * m)
+    return torch.where(mask, x + h * (units - m), 0.).clamp(0, 1), best
 
 # %% ../nbs/05_solver.ipynb #99d87828
 def start_grid(mask: torch.Tensor) -> int:
@@ -585,7 +586,7 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
         busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
         if len(busy) == 0: break
-        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.0025, 8, q_min), u[busy], m[busy])
+        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.0025, 8, q_min)[0], u[busy], m[busy])
         x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy],
                                                                              0.0025, K, tol, q_min)
         iters[busy] += more
@@ -618,7 +619,8 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     coarse = coarse or start_grid(mask)
-    if G % coarse: raise ValueError(f"the coarse grid must divide the lattice, got G={G} and coarse={coarse}")
+    if G % coarse or coarse >= G:
+        raise ValueError(f"the coarse grid must divide the lattice and be coarser, got G={G} and coarse={coarse}")
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
     step = G // coarse
@@ -628,11 +630,11 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
         o, mk = obs.repeat_interleave(2, 0), mask.repeat_interleave(2, 0)
         while step > 1:
             step = max(1, step // 5)
-            units = (_local_dp(f, units.to(obs.dtype) / G, o, mk, step / G, m, q_min) * G).round().long()
-        x = units.to(obs.dtype) / G
-        best = log_utility(f, x, o, mk, q_min).nan_to_num(-torch.inf).view(n, 2).argmax(1)
-    return solve_result(f, x[best + 2 * torch.arange(n, device=obs.device)], obs, mask, t0, f'lattice (G={G})',
-                        q_min=q_min)
+            x, value = _local_dp(f, units.to(obs.dtype) / G, o, mk, step / G, m, q_min)
+            units = (x * G).round().long()
+        best = value.view(n, 2).argmax(1)  # the last window's objective at each start's end point
+    return solve_result(f, units[best + 2 * torch.arange(n, device=obs.device)].to(obs.dtype) / G, obs, mask, t0,
+                        f'lattice (G={G})', q_min=q_min)
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'lattice': lattice_solve,
            'grid DP': grid_dp_solve, 'SLSQP': slsqp_solve, 'Oracle': oracle_solve}
