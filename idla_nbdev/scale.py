@@ -134,19 +134,20 @@ def main(cells: Param("number of cells", int) = 100_000,
          newton: Param("Newton iterations K of the fast method", int) = SPEED['K'],
          polish: Param("polish rounds of the fast method", int) = SPEED['polish'],
          chunk: Param("cells per chunk", int) = 10_000,
+         gpu_chunk: Param("cells per chunk on a GPU, where the number of kernel launches sets the time", int) = 250_000,
          sample: Param("cells checked against the G=1000 grid DP", int) = 300):
     """Print the benchmark of the fast solver on busy cells, on every device present (console script
     `idla-scale-benchmark`)."""
     from idla_nbdev.estimator import load_estimator
     from idla_nbdev.dataset import load_samples
     from pathlib import Path
-    if cells < 1 or chunk < 1 or not 0 < busiest <= 1:
-        raise SystemExit("error: --cells and --chunk must be positive and --busiest in (0, 1]")
+    if cells < 1 or chunk < 1 or gpu_chunk < 1 or not 0 < busiest <= 1:
+        raise SystemExit("error: --cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]")
     est = load_estimator()
     for p in est.parameters(): p.requires_grad_(False)
     samples = load_samples(Path(__file__).resolve().parent.parent / 'data' / 'samples.parquet')
     obs, mask = synthetic_cells(cells, observation_pool(samples, est.cfg.H, busiest=busiest), est.cfg.H)
-    rows = [benchmark(est, obs, mask, chunk=chunk, sample=min(sample, cells), device=dev, M=neighbours, K=newton,
-                      polish=polish)
+    rows = [benchmark(est, obs, mask, chunk=chunk if dev == 'cpu' else gpu_chunk, sample=min(sample, cells), device=dev,
+                      M=neighbours, K=newton, polish=polish)
             for dev in ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])]
     print(pd.DataFrame(rows).round(3).to_string(index=False))

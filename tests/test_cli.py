@@ -45,9 +45,11 @@ def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
     assert lines[0].startswith('error: ') and message in lines[0], lines[0]
     assert not (tmp_path / 'results').exists()  # rejected before anything was written
 
-def test_scale_benchmark_rejects_bad_sizes_in_one_line():
-    bad = run('idla-scale-benchmark', '--cells', '0')
-    assert bad.returncode in (1, 2) and bad.stderr.strip() == 'error: --cells and --chunk must be positive and --busiest in (0, 1]'
+@pytest.mark.parametrize('option', ['--cells', '--chunk', '--gpu_chunk'])
+def test_scale_benchmark_rejects_bad_sizes_in_one_line(option):
+    bad = run('idla-scale-benchmark', option, '0')
+    assert bad.returncode in (1, 2) and bad.stderr.strip() == \
+        'error: --cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]', bad.stderr
 
 @pytest.mark.parametrize('content', [b'this is a text file, not a checkpoint\n', 'truncated'])
 def test_broken_checkpoints_get_one_clear_line(content, tmp_path):
