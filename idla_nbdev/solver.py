@@ -280,8 +280,8 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
-    gen = torch.Generator(device=obs.device).manual_seed(cfg.seed)
-    noise = torch.randn((cfg.M, n, S), generator=gen, device=obs.device, dtype=obs.dtype)
+    gen = torch.Generator().manual_seed(cfg.seed)  # on the CPU whatever the device: the same starts on a GPU
+    noise = torch.randn((cfg.M, n, S), generator=gen, dtype=obs.dtype).to(obs.device)
     x = torch.stack([x0] + [project_simplex(x0 + cfg.sigma * z, mask) for z in noise], 1)  # (cells, starts, slots)
     m = mask[:, None, :].expand_as(x).reshape(-1, S)
     o = obs[:, None].expand(n, x.shape[1], S, obs.shape[-1]).reshape(-1, S, obs.shape[-1])
@@ -573,8 +573,8 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
             start[todo] = torch.where(easy[:, None], at / at.sum(-1, keepdim=True), project_capped(
                 max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid, below,
                 mask[todo]))
-        noise = torch.randn((M, n, S), generator=torch.Generator(device=obs.device).manual_seed(seed),
-                            device=obs.device, dtype=obs.dtype)
+        # drawn on the CPU whatever the device: the same seed gives the same starts on a GPU
+        noise = torch.randn((M, n, S), generator=torch.Generator().manual_seed(seed), dtype=obs.dtype).to(obs.device)
         # (cells, starts, slots); a settled cell starts from its solution only
         starts = torch.stack([start, project_capped(x0, cap, mask)] +
                              [project_capped(x0 + sigma * z, cap, mask) for z in noise], 1)
