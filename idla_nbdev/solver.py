@@ -272,6 +272,12 @@ class SolverConfig:
     seed: int = 0
 
 # %% ../nbs/05_solver.ipynb #65a261e3
+def _start_noise(M: int, like: torch.Tensor, seed: int) -> torch.Tensor:
+    """`(M, *like.shape)` standard normal draws for the neighbour starts, on `like`'s device and dtype. Drawn on the CPU
+    whatever the device, so that the same seed gives the same starts on a GPU."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn((M, *like.shape), generator=g, dtype=like.dtype).to(like.device)
+
 def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
                cfg: SolverConfig | None = None, device: str | torch.device | None = None, **overrides) -> SolveResult:
     "Problem 2 for every cell at once by multi-start primal-dual iterations (eq. 15, preconditioned; Algorithm 1)."
@@ -280,8 +286,7 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
-    gen = torch.Generator().manual_seed(cfg.seed)  # on the CPU whatever the device: the same starts on a GPU
-    noise = torch.randn((cfg.M, n, S), generator=gen, dtype=obs.dtype).to(obs.device)
+    noise = _start_noise(cfg.M, x0, cfg.seed)
     x = torch.stack([x0] + [project_simplex(x0 + cfg.sigma * z, mask) for z in noise], 1)  # (cells, starts, slots)
     m = mask[:, None, :].expand_as(x).reshape(-1, S)
     o = obs[:, None].expand(n, x.shape[1], S, obs.shape[-1]).reshape(-1, S, obs.shape[-1])
@@ -573,11 +578,9 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
             start[todo] = torch.where(easy[:, None], at / at.sum(-1, keepdim=True), project_capped(
                 max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid, below,
                 mask[todo]))
-        # drawn on the CPU whatever the device: the same seed gives the same starts on a GPU
-        noise = torch.randn((M, n, S), generator=torch.Generator().manual_seed(seed), dtype=obs.dtype).to(obs.device)
         # (cells, starts, slots); a settled cell starts from its solution only
         starts = torch.stack([start, project_capped(x0, cap, mask)] +
-                             [project_capped(x0 + sigma * z, cap, mask) for z in noise], 1)
+                             [project_capped(x0 + sigma * z, cap, mask) for z in _start_noise(M, x0, seed)], 1)
         starts[settled] = start[settled, None]
     k = starts.shape[1]
     flat = lambda t: t[:, None].expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
