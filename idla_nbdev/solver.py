@@ -318,36 +318,40 @@ def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     return idla_solve(f, obs, mask, x_prev, scaled=False, **overrides)
 
 # %% ../nbs/05_solver.ipynb #a37dac04
+def _shifted_sums(V: torch.Tensor, g: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """`V(k - j) + g(j)` per row for unit counts `k` (`(1 or cells, K)`) and `j = 0, ..., J-1`: `(cells, K, J)`, -inf
+    where `j > k`."""
+    n, J = g.shape
+    left = (k[..., None] - torch.arange(J, device=g.device)).expand(n, -1, -1)  # units left to the earlier slots
+    return torch.where(left >= 0, V.gather(1, left.clamp(min=0).reshape(n, -1)).view(left.shape) + g[:, None],
+                       -torch.inf)
+
 def max_plus_dp(values: torch.Tensor, total: int | None = None,
                 table: int = 2 ** 20) -> tuple[torch.Tensor, torch.Tensor]:
     """Best allocation of `total` units (default `J - 1`) over slots, `values (cells, slots, J)` the value of each unit
     count `0, ..., J-1`: `(units (cells, slots), best (cells,))`. One gather per slot where the `(cells, total+1, J)`
-    table has at most `table` entries, else one shift at a time (no table)."""
+    table has at most `table` entries, else one shift at a time (no table). The forward pass keeps only the maxima;
+    the backward pass reads each slot's choice back from them, with the same sums (ties keep the smallest count)."""
     n, S, J = values.shape
     T = J - 1 if total is None else total
-    dev = values.device
-    V = torch.full((n, T + 1), -torch.inf, dtype=values.dtype, device=dev)  # best value of the slots so far, per units
+    V = torch.full((n, T + 1), -torch.inf, dtype=values.dtype, device=values.device)  # best of the slots so far
     V[:, :min(J, T + 1)] = values[:, 0, :T + 1]
-    src = torch.arange(T + 1, device=dev)[:, None] - torch.arange(J, device=dev)  # units left to the earlier slots
-    choice = []
+    before = []  # V as each slot starts
     for s in range(1, S):
-        # V_s(k) = max_j V_{s-1}(k-j) + g_s(j); ties keep the smallest j
+        # V_s(k) = max_j V_{s-1}(k-j) + g_s(j)
+        before.append(V)
         g = values[:, s]
         if n * (T + 1) * J <= table:  # a small batch, where the count of operations sets the time
-            V, arg = torch.where(src >= 0, V.gather(1, src.clamp(min=0).view(1, -1).expand(n, -1)).view(n, T + 1, J)
-                                 + g[:, None], -torch.inf).max(-1)
+            V = _shifted_sums(V, g, torch.arange(T + 1, device=V.device)[None]).amax(-1)
         else:
-            best, arg = V + g[:, :1], torch.zeros(n, T + 1, dtype=torch.long, device=dev)
+            best = V + g[:, :1]
             for j in range(1, min(J, T + 1)):
-                cand = V[:, :T + 1 - j] + g[:, j:j + 1]
-                better = cand > best[:, j:]
-                best[:, j:], arg[:, j:] = torch.where(better, cand, best[:, j:]), torch.where(better, j, arg[:, j:])
+                torch.maximum(best[:, j:], V[:, :T + 1 - j] + g[:, j:j + 1], out=best[:, j:])
             V = best
-        choice.append(arg)
-    units = torch.zeros(n, S, dtype=torch.long, device=dev)
-    k, rows = torch.full((n,), T, device=dev), torch.arange(n, device=dev)
+    units = torch.zeros(n, S, dtype=torch.long, device=values.device)
+    k = torch.full((n,), T, device=values.device)
     for s in range(S - 1, 0, -1):
-        units[:, s] = choice[s - 1][rows, k]
+        units[:, s] = _shifted_sums(before[s - 1], values[:, s], k[:, None])[:, 0].argmax(-1)
         k = k - units[:, s]
     units[:, 0] = k
     return units, V[:, -1]
