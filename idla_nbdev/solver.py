@@ -322,36 +322,40 @@ def _shifted_sums(V: torch.Tensor, g: torch.Tensor, k: torch.Tensor) -> torch.Te
     """`V(k - j) + g(j)` per row for unit counts `k` (`(1 or cells, K)`) and `j = 0, ..., J-1`: `(cells, K, J)`, -inf
     where `j > k`."""
     n, J = g.shape
-    left = (k[..., None] - torch.arange(J, device=g.device)).expand(n, -1, -1)  # units left to the earlier slots
-    return torch.where(left >= 0, V.gather(1, left.clamp(min=0).reshape(n, -1)).view(left.shape) + g[:, None],
-                       -torch.inf)
+    left = k[..., None] - torch.arange(J, device=g.device)  # units left to the earlier slots
+    sums = V.gather(1, left.clamp(min=0).flatten(1).expand(n, -1)).view(n, *left.shape[1:]) + g[:, None]
+    return torch.where(left >= 0, sums, -torch.inf)
 
 def max_plus_dp(values: torch.Tensor, total: int | None = None,
                 table: int = 2 ** 20) -> tuple[torch.Tensor, torch.Tensor]:
     """Best allocation of `total` units (default `J - 1`) over slots, `values (cells, slots, J)` the value of each unit
     count `0, ..., J-1`: `(units (cells, slots), best (cells,))`. One gather per slot where the `(cells, total+1, J)`
-    table has at most `table` entries, else one shift at a time (no table). The forward pass keeps only the maxima;
-    the backward pass reads each slot's choice back from them, with the same sums (ties keep the smallest count)."""
+    table has at most `table` entries, which also gives each slot's choices; else one shift at a time, keeping only the
+    maxima, and the backward pass reads the choices back from them with the same sums. Ties keep the smallest count."""
     n, S, J = values.shape
     T = J - 1 if total is None else total
     V = torch.full((n, T + 1), -torch.inf, dtype=values.dtype, device=values.device)  # best of the slots so far
     V[:, :min(J, T + 1)] = values[:, 0, :T + 1]
-    before = []  # V as each slot starts
+    small = n * (T + 1) * J <= table  # a small batch, where the count of operations sets the time
+    counts = torch.arange(T + 1, device=V.device)[None]
+    choice, before = [], []  # each slot's choices (small batches) or V as each slot starts (large ones)
     for s in range(1, S):
         # V_s(k) = max_j V_{s-1}(k-j) + g_s(j)
-        before.append(V)
         g = values[:, s]
-        if n * (T + 1) * J <= table:  # a small batch, where the count of operations sets the time
-            V = _shifted_sums(V, g, torch.arange(T + 1, device=V.device)[None]).amax(-1)
+        if small:
+            V, arg = _shifted_sums(V, g, counts).max(-1)
+            choice.append(arg)
         else:
+            before.append(V)
             best = V + g[:, :1]
             for j in range(1, min(J, T + 1)):
                 torch.maximum(best[:, j:], V[:, :T + 1 - j] + g[:, j:j + 1], out=best[:, j:])
             V = best
     units = torch.zeros(n, S, dtype=torch.long, device=values.device)
-    k = torch.full((n,), T, device=values.device)
+    k, rows = torch.full((n,), T, device=values.device), torch.arange(n, device=values.device)
     for s in range(S - 1, 0, -1):
-        units[:, s] = _shifted_sums(before[s - 1], values[:, s], k[:, None])[:, 0].argmax(-1)
+        units[:, s] = (choice[s - 1][rows, k] if small else
+                       _shifted_sums(before[s - 1], values[:, s], k[:, None])[:, 0].argmax(-1))
         k = k - units[:, s]
     units[:, 0] = k
     return units, V[:, -1]
