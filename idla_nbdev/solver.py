@@ -557,21 +557,23 @@ def _local_dp(f, x, obs, mask, h, m, q_min):
     return torch.where(mask, x + h * (units - m), 0.).clamp(0, 1), best
 
 # %% ../nbs/05_solver.ipynb #99d87828
-def start_grid(mask: torch.Tensor) -> int:
-    """Steps of the coarse DP grid that finds the optimum's basin: 40 for cells of up to 4 slices, 100 beyond, where the
-    grid's rounding adds up over more slices (notebook 05's busy cells of up to 7 slices)."""
-    return 40 if int(mask.sum(-1).max()) <= 4 else 100
+def start_grid(mask: torch.Tensor, warm: bool = True) -> int:
+    """Steps of the coarse DP grid that finds the optimum's basin: 100, or 40 for a warm-started call on cells of up to
+    4 slices, where the warm start is a second start. 40 steps are too coarse beyond 4 slices, where the grid's
+    rounding adds up (notebook 05's busy cells of up to 7 slices), and for a DP start that runs alone."""
+    return 40 if warm and int(mask.sum(-1).max()) <= 4 else 100
 
 def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int | None = None,
                M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
                seed: int = 0,
                device: str | torch.device | None = None) -> SolveResult:
     """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system, shares capped at the slices'
-    satisfaction points, from the coarse-DP optimum (`grid` steps, default `start_grid`), the warm start and `M`
-    neighbours."""
+    satisfaction points, from the coarse-DP optimum (`grid` steps, default `start_grid`), the warm start (if given)
+    and `M` neighbours."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
-    grid = grid or start_grid(mask)
+    warm = x_prev is not None  # else x0 is the equal split, which says nothing about the cell: not a start
+    grid = grid or start_grid(mask, warm)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
     with torch.no_grad():
@@ -587,7 +589,7 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
                 max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid, below,
                 mask[todo]))
         # (cells, starts, slots); a settled cell starts from its solution only
-        starts = torch.stack([start, project_capped(x0, cap, mask)] +
+        starts = torch.stack([start] + ([project_capped(x0, cap, mask)] if warm else []) +
                              [project_capped(x0 + sigma * z, cap, mask) for z in _start_noise(M, x0, seed)], 1)
         starts[settled] = start[settled, None]
     k = starts.shape[1]
