@@ -628,10 +628,11 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
                   device: str | torch.device | None = None) -> SolveResult:
     """Problem 2 on the lattice of shares `k / G`, coarse to fine and without slopes: the max-plus DP on a grid of
     `coarse` steps (default `start_grid`), then local DPs of up to `m` steps, each step a fifth of the one before, down
-    to `1 / G`, from the DP optimum and from the warm start."""
+    to `1 / G`, from the DP optimum and from the warm start (if given)."""
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
-    coarse = coarse or start_grid(mask)
+    warm = x_prev is not None  # as in `fast_solve`: the equal split is not a start
+    coarse = coarse or start_grid(mask, warm)
     if G % coarse or coarse >= G:
         raise ValueError(f"the coarse grid must divide the lattice and be coarser, got G={G} and coarse={coarse}")
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
@@ -639,14 +640,16 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     step = G // coarse
     with torch.no_grad():
         start = max_plus_dp(_grid_values(f, obs, mask, coarse, q_min).double())[0] * step
-        units = torch.stack([start, lattice_point(x0, mask, G)], 1).view(2 * n, S)  # two starts per cell
-        o, mk = obs.repeat_interleave(2, 0), mask.repeat_interleave(2, 0)
+        starts = [start] + ([lattice_point(x0, mask, G)] if warm else [])
+        k = len(starts)
+        units = torch.stack(starts, 1).view(k * n, S)
+        o, mk = obs.repeat_interleave(k, 0), mask.repeat_interleave(k, 0)
         while step > 1:
             step = max(1, step // 5)
             x, value = _local_dp(f, units.to(obs.dtype) / G, o, mk, step / G, m, q_min)
             units = (x * G).round().long()
-        best = value.view(n, 2).argmax(1)  # the last window's objective at each start's end point
-    return solve_result(f, units[best + 2 * torch.arange(n, device=obs.device)].to(obs.dtype) / G, obs, mask, t0,
+        best = value.view(n, k).argmax(1)  # the last window's objective at each start's end point
+    return solve_result(f, units[best + k * torch.arange(n, device=obs.device)].to(obs.dtype) / G, obs, mask, t0,
                         f'lattice (G={G})', q_min=q_min)
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'lattice': lattice_solve,
