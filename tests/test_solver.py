@@ -52,8 +52,10 @@ def test_every_solver_ignores_slot_order_and_padding(name, case, perm_seed, pad)
     shuffled = SOLVERS[name](f, obs[:, perm], mask[:, perm], **opts)
     padded_obs = torch.cat([torch.full((len(obs), pad, obs.shape[-1]), float('nan')), obs], 1)  # inactive slots, never read
     padded = SOLVERS[name](f, padded_obs, torch.cat([torch.zeros(len(obs), pad, dtype=torch.bool), mask], 1), **opts)
-    # the literal eq. 15 oscillates where it does not converge, and how depends on rounding: only its converged cells have an answer
-    same = base.converged & shuffled.converged & padded.converged if name == 'eq. 15 (literal)' else np.ones(len(obs), bool)
+    # the literal eq. 15 oscillates where it does not converge, or stalls where its rule (no share moves) is met away from a
+    # KKT point (residual ~10); where it ends then depends on rounding: only its converged, stationary cells have an answer
+    answered = lambda r: r.converged & (r.kkt < 1e-2)
+    same = answered(base) & answered(shuffled) & answered(padded) if name == 'eq. 15 (literal)' else np.ones(len(obs), bool)
     np.testing.assert_allclose(shuffled.objective[same], base.objective[same], atol=1e-4)
     np.testing.assert_allclose(padded.objective[same], base.objective[same], atol=1e-4)
     assert (padded.x[:, :pad] == 0).all()
