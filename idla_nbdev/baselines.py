@@ -14,12 +14,13 @@ import torch
 from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig
 from .radio import RadioConfig, cqi_capacity
-from .dataset import explore_shares, H_DEFAULT, HISTORY_KPIS, slice_capacity
-from .solver import SPEED, fast_solve, oracle_solve, simplex_grid, checked_inputs
-from .estimator import obs_layout
+from .dataset import explore_shares
+from .observation import H_DEFAULT, kpis_to_obs
+from .solver import fast_solve, oracle_solve, simplex_grid
+from .partition import Partitioner
 
 # %% auto #0
-__all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'history_obs', 'with_headroom', 'IDLAPolicy',
+__all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'sim_slices', 'sim_obs', 'IDLAPolicy',
            'OraclePolicy', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy',
            'TD3Policy', 'recent_history', 'run_policy', 'true_utility', 'replay_optimum']
 
@@ -56,65 +57,36 @@ class ExplorePolicy(Policy):
     def decide(self, sim, history): return explore_shares(sim, self.rng, self.concentration)
 
 # %% ../nbs/06_baselines.ipynb #aae18958
-def history_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT):
-    """Estimator observations `(cells, slots, 2+7H)` and the active mask, from the KPI log of the steps before `sim.t`;
-    a slice without a report starts at its SLA."""
-    n, S = sim.n_cells, sim.n_slots
-    lags = {k: np.full((H, n, S), np.nan) for k in HISTORY_KPIS}
-    cell_cqi = np.full(n, 9.)
-    if history is not None and len(history):
-        recent = history[history.step >= sim.t - H]
-        recent = recent.assign(capacity=slice_capacity(recent, sim.cfg.radio))
-        for h in range(1, H + 1):
-            k = recent[recent.step == sim.t - h]
-            for kpi in HISTORY_KPIS: lags[kpi][h - 1, k.cell.values, k.slot.values] = k[kpi].values
-        last = recent[recent.step == recent.step.max()]
-        cell_cqi[np.unique(last.cell)] = last.groupby('cell').cqi.mean().values
-    for kpi in HISTORY_KPIS:
-        a = lags[kpi]
-        for h in range(1, H): a[h] = np.where(np.isnan(a[h]), a[h - 1], a[h])  # repeat the oldest known value
-        for h in range(H - 2, -1, -1): a[h] = np.where(np.isnan(a[h]), a[h + 1], a[h])
-        if kpi == 'cqi': unknown = cell_cqi[None, :, None]
-        elif kpi == 'capacity': unknown = cqi_capacity(lags['cqi'], sim.cfg.radio)  # CQI lags are complete by now
-        # equal split
-        elif kpi == 'share': unknown = (sim.active / np.maximum(sim.active.sum(1, keepdims=True), 1))[None]
-        # a new slice: at its SLA
-        elif kpi in ('throughput', 'delay'): unknown = sim.req[None, None, :, int(kpi == 'delay')]
-        else: unknown = 0.
-        lags[kpi] = np.where(np.isnan(a), unknown, a)
-    at = obs_layout(H)
-    obs = np.zeros((n, S, 2 + len(HISTORY_KPIS) * H))
-    obs[..., at['requirements']] = sim.req
-    for kpi in HISTORY_KPIS: obs[..., at[kpi]] = lags[kpi].transpose(1, 2, 0)
-    return torch.tensor(obs, dtype=torch.float32), torch.tensor(sim.active)
+def sim_slices(sim: Simulator) -> pd.DataFrame:
+    "The slices the simulator runs now, `cell, slot, v_req, d_req`: `kpis_to_obs`'s `active`."
+    cell, slot = np.nonzero(sim.active)
+    return pd.DataFrame({'cell': cell, 'slot': slot, 'v_req': sim.req[slot, 0], 'd_req': sim.req[slot, 1]})
 
-# %% ../nbs/06_baselines.ipynb #15a0bd82
-def with_headroom(f: Callable, headroom: float) -> Callable:
-    """`f` evaluated as if each slice received only `x / (1 + headroom)` of its share: satisfied slices are given
-    `1 + headroom` times their predicted need."""
-    if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
-    return f if headroom == 0 else lambda x, obs: f(x / (1 + headroom), obs)
+def sim_obs(sim: Simulator, history: pd.DataFrame | None, H: int = H_DEFAULT) -> tuple[torch.Tensor, torch.Tensor]:
+    """Estimator observations `(cells, slots, 2+7H)` and the active mask in the simulator's layout, from the KPI log of
+    the steps before `sim.t` (`kpis_to_obs`)."""
+    obs, mask, keys = kpis_to_obs(history, sim.t - 1, H, active=sim_slices(sim), radio=sim.cfg.radio)
+    at = np.ix_(np.array(keys.cells, dtype=int), np.array(keys.slots, dtype=int))
+    full, on = torch.zeros(sim.n_cells, sim.n_slots, obs.shape[-1]), torch.zeros(sim.n_cells, sim.n_slots, dtype=torch.bool)
+    full[at], on[at] = obs, mask
+    return full, on
 
 # %% ../nbs/06_baselines.ipynb #dbdc6f72
 class IDLAPolicy(Policy):
-    """IDLA: the estimator's predicted q maximised per cell by a batched `solver` (notebook 05's contract),
-    warm-started. The fast method runs with its speed setting unless told otherwise (`SPEED`: as exact on the shipped
-    estimator's busy cells and about three times faster, notebook 05). The structured estimator is
-    evaluated on its curves (`solver_inputs`, notebook 04): its network runs once per slice and step. `headroom`: see
-    `with_headroom` (0: the estimator's exact optimum)."""
+    """IDLA in the simulator: a thin adapter over the front door (`Partitioner`, notebook 05a), which holds the
+    estimator, the `solver` (the fast method at its speed setting by default) and the `headroom`. The simulator's KPI
+    log goes in through `sim_obs`; the partitions come out of `Partitioner.solve`, warm-started from the policy's last
+    decision. A cell the estimator cannot serve (NaN) gets the traffic-proportional split."""
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable = fast_solve, headroom: float = 0.2, **solver_options):
-        if solver is fast_solve: solver_options = SPEED | solver_options
-        super().__init__(); self.f, self.solver, self.options, self.prev = estimator, solver, solver_options, None
-        self.headroom = headroom
+        super().__init__(); self.door, self.prev = Partitioner(estimator, headroom, solver, **solver_options), None
     def decide(self, sim, history):
-        obs, mask = history_obs(sim, history, self.f.cfg.H)
-        f, o, mask = checked_inputs(self.f, obs, mask)
-        x0 = mask / mask.sum(1, keepdim=True)
-        if self.prev is not None and self.prev.shape == tuple(mask.shape):
-            x0 = torch.where(mask & (torch.tensor(self.prev) > 0), torch.tensor(self.prev, dtype=torch.float32), x0)
-        self.prev = self.solver(with_headroom(f, self.headroom), o, mask, x0, **self.options).x
-        return self.prev
+        obs, mask = sim_obs(sim, history, self.door.estimator.cfg.H)
+        prev = self.prev if self.prev is not None and self.prev.shape == tuple(mask.shape) else None
+        x, served = self.door.solve(obs, mask, prev)
+        if not served.all(): x[~served] = sim.traffic_shares()[~served]
+        self.prev = x
+        return x
 
 # %% ../nbs/06_baselines.ipynb #a28bb1ac
 class OraclePolicy(Policy):
@@ -122,7 +94,7 @@ class OraclePolicy(Policy):
     name = 'Oracle'
     def __init__(self, estimator, step: float = 0.05): super().__init__(); self.f, self.step = estimator, step
     def decide(self, sim, history):
-        obs, mask = history_obs(sim, history, self.f.cfg.H)
+        obs, mask = sim_obs(sim, history, self.f.cfg.H)
         return oracle_solve(self.f, obs, mask, step=self.step).x
 
 # %% ../nbs/06_baselines.ipynb #55d28da7

@@ -11,12 +11,12 @@ from tqdm.auto import tqdm
 from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction, read_checked
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
 from .radio import RadioConfig, cqi_capacity
+from .observation import H_DEFAULT, HISTORY_NAMES, history_columns, slice_capacity
 
 # %% auto #0
-__all__ = ['SPREAD_COLUMNS', 'H_DEFAULT', 'HISTORY_KPIS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis',
-           'history_columns', 'slice_capacity', 'make_samples', 'requirement_range', 'relabel', 'augment',
-           'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples', 'load_samples', 'collection_mixes',
-           'collect_network', 'build_dataset']
+__all__ = ['SPREAD_COLUMNS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis', 'make_samples',
+           'requirement_range', 'relabel', 'augment', 'validate_kpis', 'load_kpis', 'sample_columns', 'save_samples',
+           'load_samples', 'collection_mixes', 'collect_network', 'build_dataset']
 
 # %% ../nbs/03_data.ipynb #7a1eb1d6
 def explore_shares(sim: Simulator, rng: np.random.Generator, concentration: float = 3.) -> np.ndarray:
@@ -64,30 +64,13 @@ def collect_kpis(cfg: SimConfig, n_steps: int, concentration: float = 3., seed: 
         logs.append(k)
     return pd.concat(logs, ignore_index=True)
 
-# %% ../nbs/03_data.ipynb #ea086c25
-H_DEFAULT = 4
-
-HISTORY_KPIS = ('users', 'cqi', 'offered', 'capacity', 'share', 'throughput', 'delay')
-
-def history_columns(H: int = H_DEFAULT) -> list[str]:
-    "Names of the history features: each of `HISTORY_KPIS`, lag 1 (t-1) to H."
-    return [f'{k}_{h}' for k in HISTORY_KPIS for h in range(1, H + 1)]
-
-# %% ../nbs/03_data.ipynb #07b95cfc
-def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
-    """Mbit/s each KPI row's slice would carry with the whole cell: carried traffic / PRB utilisation, or
-    `cqi_capacity` where it used no PRB."""
-    used = kpis.prb_util.values > 1e-6
-    with np.errstate(divide='ignore', invalid='ignore'):
-        return np.where(used, kpis.carried.values / np.where(used, kpis.prb_util.values, 1.),
-                        cqi_capacity(kpis.cqi.values, radio))
-
 # %% ../nbs/03_data.ipynb #3b4523a8
-def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -> pd.DataFrame:
+def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share',
+                 radio: RadioConfig | None = None) -> pd.DataFrame:
     """Samples with inputs `x, v_req, d_req` + `history_columns(H)` and output `q`, from a KPI log; needs H past steps
-    per slice."""
+    per slice (`radio`: the cells' bandwidth, where capacity comes from CQI)."""
     k = kpis.sort_values(['cell', 'slot', 'step']).reset_index(drop=True)
-    k['capacity'] = slice_capacity(k)
+    k['capacity'] = slice_capacity(k, radio)
     g = k.groupby(['cell', 'slot'], sort=False)
     out = k[['step', 'cell', 'slot', 'service', 'v_req', 'd_req', 'throughput', 'delay', 'prb_util', 'share', 'q']
             + [c for c in SPREAD_COLUMNS if c in k]].copy()
@@ -96,7 +79,7 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share') -
     for h in range(1, H + 1):
         prev_step = g.step.shift(h)
         complete &= (prev_step == k.step - h).values  # the previous H steps of this slice are all there
-        for kpi in HISTORY_KPIS: out[f'{kpi}_{h}'] = g[kpi].shift(h)
+        for kpi in HISTORY_NAMES: out[f'{kpi}_{h}'] = g[kpi].shift(h)
         complete &= out[f'throughput_{h}'].notna().values  # and served users (an empty slice reports no QoS)
     out = out[complete & (k.users > 0).values].reset_index(drop=True)
     if out.empty:

@@ -5,7 +5,7 @@
 # %% ../nbs/04_estimator.ipynb #27484dcb
 from __future__ import annotations
 import math
-import time, zipfile
+import hashlib, time, zipfile
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,33 +15,15 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .system_model import read_checked
-from .dataset import history_columns, HISTORY_KPIS, augment
+from .dataset import augment
+from .observation import obs_columns, obs_layout, transform_obs
 
 # %% auto #0
-__all__ = ['ESTIMATOR_KINDS', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'obs_columns', 'obs_layout', 'transform_obs',
-           'EstimatorConfig', 'share_ramps', 'share_ramp_slopes', 'eq3_log', 'ps_bound', 'curve_log_kpis',
-           'curve_log_qos', 'curve_qos', 'QoSEstimator', 'solver_inputs', 'split_samples', 'to_tensors', 'TrainConfig',
-           'mae', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint',
+__all__ = ['ESTIMATOR_KINDS', 'COLLECTION_SPLIT', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'EstimatorConfig', 'share_ramps',
+           'share_ramp_slopes', 'eq3_log', 'ps_bound', 'curve_log_kpis', 'curve_log_qos', 'curve_qos', 'QoSEstimator',
+           'solver_inputs', 'held_out_cells', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator',
+           'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint', 'checkpoint_digest',
            'load_estimator']
-
-# %% ../nbs/04_estimator.ipynb #830b6f96
-def obs_columns(H: int) -> list[str]:
-    "Observation features, in model order: requirements, then the history of each of `HISTORY_KPIS`."
-    return ['v_req', 'd_req'] + history_columns(H)
-
-# %% ../nbs/04_estimator.ipynb #5ed17980
-def obs_layout(H: int) -> dict[str, slice]:
-    """Where each feature group sits in an observation row of `obs_columns(H)`: `requirements`, then each history KPI's
-    H lags."""
-    return {'requirements': slice(0, 2)} | {k: slice(2 + i * H, 2 + (i + 1) * H) for i, k in enumerate(HISTORY_KPIS)}
-
-# %% ../nbs/04_estimator.ipynb #4ecf07a6
-def transform_obs(obs: torch.Tensor, H: int) -> torch.Tensor:
-    """Raw observations `(..., 2+7H)` to the scale the network sees (before standardisation): log10 requirements, CQI /
-    15, log1p of the rest."""
-    at = obs_layout(H)
-    return torch.cat([obs[..., at['requirements']].clamp(min=1e-6).log10()]
-                     + [obs[..., at[k]] / 15 if k == 'cqi' else obs[..., at[k]].log1p() for k in HISTORY_KPIS], -1)
 
 # %% ../nbs/04_estimator.ipynb #7c44bd29
 ESTIMATOR_KINDS = ('structured', 'paper')
@@ -214,12 +196,23 @@ def solver_inputs(f: Callable, obs: torch.Tensor) -> tuple[Callable, torch.Tenso
     return f, obs
 
 # %% ../nbs/04_estimator.ipynb #bb93d66d
-def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] = range(15, 21),
-                  val_cells: Sequence[int] = range(12, 15),
-                  unseen: Sequence[str] = ('mmtc', 'v2x')) -> dict:
+COLLECTION_SPLIT = dict(test_cells=range(15, 21), val_cells=range(12, 15))  # the collection networks' 21 cells
+
+def held_out_cells(cells: Sequence, frac: float, seed: int, exclude: Sequence = ()) -> list:
+    "A seeded draw of `frac` of `cells` (at least one), none of `exclude`."
+    pool = np.array(sorted(set(cells) - set(exclude)))
+    k = max(1, round(frac * len(set(cells))))
+    if len(pool) <= k: raise ValueError(f"the log has {len(set(cells))} cells: too few to hold out {k} more for validation and test")
+    return sorted(np.random.default_rng(seed).choice(pool, k, replace=False).tolist())
+
+def split_samples(samples: pd.DataFrame, test_cells: Sequence[int] | None = None,
+                  val_cells: Sequence[int] | None = None, unseen: Sequence[str] = ('mmtc', 'v2x'), seed: int = 0) -> dict:
     """Collected samples split by cell and service type: train, val, test (held-out cells) and unseen (types never
-    trained on, held-out cells)."""
+    trained on, held-out cells). Cells not given are drawn from the samples' own (2/7 test, 1/7 validation, `seed`):
+    `COLLECTION_SPLIT` is the collection networks' fixed split."""
     s = samples[samples.aug == 0]
+    if test_cells is None: test_cells = held_out_cells(s.cell, 2 / 7, seed)
+    if val_cells is None: val_cells = held_out_cells(s.cell, 1 / 7, seed + 1, exclude=test_cells)
     cell_test, cell_val, seen = s.cell.isin(test_cells), s.cell.isin(val_cells), ~s.service.isin(unseen)
     return dict(train=s[~cell_test & ~cell_val & seen], val=s[cell_val & seen], test=s[cell_test & seen],
                 unseen=s[cell_test & ~seen])
@@ -247,6 +240,14 @@ class TrainConfig:
     rule2: bool = False  # augmentation"); the paper's head trains with `PAPER_AUGMENTATION`
     relabels: int = 2  # relabelled copies of each collected sample
     seed: int = 0
+
+    def __post_init__(self):
+        for k in ('warmup', 'batch', 'max_epochs', 'patience'):
+            if not (isinstance(getattr(self, k), int) and getattr(self, k) >= 1):
+                raise ValueError(f"TrainConfig.{k} must be a positive integer, got {getattr(self, k)!r}")
+        if self.max_epochs < self.warmup:
+            raise ValueError(f"TrainConfig: max_epochs ({self.max_epochs}) must be at least warmup ({self.warmup}): "
+                             f"the best model is chosen after the warm-up")
 
 # rules 1 and 2 and two relabelled copies: the paper head's best
 PAPER_AUGMENTATION = dict(rule1=True, rule2=True, relabels=2)
@@ -276,19 +277,23 @@ def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: 
 
 # %% ../nbs/04_estimator.ipynb #34f88357
 def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig | None = None,
-                    tcfg: TrainConfig | None = None, progress: bool = False):
+                    tcfg: TrainConfig | None = None, progress: bool = False, init: QoSEstimator | None = None):
     """Train a `QoSEstimator` on collected samples `train` (augmented here as `tcfg` says), early-stopped on `val`;
-    returns `(model, history)`."""
+    returns `(model, history)`. `init`: start from its weights and normalisation (fine-tuning) instead of at random."""
     from tqdm.auto import tqdm
     tcfg = tcfg or TrainConfig()
     torch.manual_seed(tcfg.seed)
-    model = QoSEstimator(cfg)
+    for name, part in (('training', train), ('validation', val)):
+        if not len(part): raise ValueError(f"no {name} samples: the log needs more cells with H periods of history")
+    model = QoSEstimator(cfg if init is None else init.cfg)
+    if init is not None: model.load_state_dict(init.state_dict())
     data = augment(train[train.aug == 0], tcfg.rule1, tcfg.rule2, relabels=tcfg.relabels, seed=tcfg.seed)
     x, o, q = to_tensors(data, model.cfg.H)
     lv, ld, ok = _kpi_targets(data)
-    with torch.no_grad():
-        z = transform_obs(o, model.cfg.H)
-        model.mean.copy_(z.mean(0)); model.std.copy_(z.std(0).clamp(min=1e-3))
+    if init is None:
+        with torch.no_grad():
+            z = transform_obs(o, model.cfg.H)
+            model.mean.copy_(z.mean(0)); model.std.copy_(z.std(0).clamp(min=1e-3))
     opt = torch.optim.Adam(model.parameters(), lr=tcfg.lr)
     gen = torch.Generator().manual_seed(tcfg.seed)
     best, best_state, history, bad = np.inf, None, [], 0
@@ -357,7 +362,15 @@ def _read_checkpoint(path: Path) -> dict:
     would advise unsafe loading)."""
     if not zipfile.is_zipfile(path):
         raise ValueError("not a torch checkpoint (no zip archive: a truncated file or another kind of file)")
+    with zipfile.ZipFile(path) as z:
+        try: broken = z.testzip()  # every record's CRC-32: a flipped byte anywhere is caught here
+        except (zipfile.BadZipFile, OSError, EOFError) as e: broken = str(e)
+    if broken: raise ValueError(f"corrupted checkpoint: the checksum of {broken} does not match")
     return torch.load(path, map_location='cpu', weights_only=True)
+
+def checkpoint_digest(path: str | Path) -> str:
+    "SHA-256 of a checkpoint file, to name exactly which weights made a decision."
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 def load_estimator(path: str | Path | None = None) -> QoSEstimator:
     "Load a checkpoint safely (`weights_only=True`); the shipped one by default."

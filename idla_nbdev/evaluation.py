@@ -17,11 +17,12 @@ from fastcore.script import call_parse, Param, store_true
 from matplotlib.axes import Axes
 from .system_model import Q_MIN, service_type, read_checked, cli_errors
 from .simulator import Simulator, SimConfig
-from .dataset import make_samples, H_DEFAULT
+from .dataset import make_samples
+from .observation import H_DEFAULT
 from .solver import fast_solve
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
 from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, \
-    run_policy, history_obs, recent_history
+    run_policy, sim_obs, recent_history
 
 # %% auto #0
 __all__ = ['SCHEMES', 'METRICS', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices',
@@ -468,7 +469,7 @@ def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.D
     period replayed; IDLA runs on."""
     idla, explore, rows = IDLAPolicy(estimator), ExplorePolicy(seed=seed), []
     for _ in range(n_steps):
-        obs, mask = history_obs(sim, history, estimator.cfg.H)
+        obs, mask = sim_obs(sim, history, estimator.cfg.H)
         chosen = idla(sim, history)
         for name, x in [('IDLA', chosen)] + [('explore', explore(sim, history)) for _ in range(draws)]:
             r = sim.serve(x)

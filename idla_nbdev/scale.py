@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_scale.ipynb #2adf0c89
 from __future__ import annotations
-import threading, time
+import hashlib, json, re, threading, time
 import numpy as np
 import pandas as pd
 import torch
@@ -12,7 +12,7 @@ from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors
 from .solver import SPEED, Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
-    synthetic_cells, checked_inputs
+    synthetic_cells, checked_inputs, with_headroom
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0
@@ -20,14 +20,20 @@ __all__ = ['solve_chunked', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRS
 
 # %% ../nbs/08_scale.ipynb #7c0e55d3
 def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 10_000,
-                  solver: Callable = fast_solve, progress: bool = False, **options) -> SolveResult:
+                  solver: Callable = fast_solve, headroom: float = 0., progress: bool = False, **options) -> SolveResult:
     """Solve cells in chunks of `chunk` with `solver` (same contract, same `options`); one combined `SolveResult`.
-    The structured estimator is evaluated on its curves, computed chunk by chunk (`solver_inputs`, notebook 04)."""
+    The structured estimator is evaluated on its curves, computed chunk by chunk (`solver_inputs`, notebook 04), with
+    `headroom` (`with_headroom`, notebook 05). A bad cell is named by its index in `obs`, not within its chunk."""
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
     part = lambda a, i: None if a is None else a[i:i + chunk]
-    parts = [solver(*checked_inputs(f, obs[i:i + chunk], mask[i:i + chunk]), part(x_prev, i), **options)
-             for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks')]
+    parts = []
+    for i in tqdm(range(0, len(obs), chunk), disable=not progress, desc='chunks'):
+        try:
+            f_i, o_i, m_i = checked_inputs(f, obs[i:i + chunk], mask[i:i + chunk])
+            parts.append(solver(with_headroom(f_i, headroom), o_i, m_i, part(x_prev, i), **options))
+        except ValueError as e:  # its messages count cells from the chunk's start
+            raise ValueError(re.sub(r'\bcell (\d+)', lambda m: f'cell {i + int(m[1])}', str(e))) from None
     cat = lambda k: np.concatenate([getattr(p, k) for p in parts])
     return SolveResult(*(cat(k) for k in ('x', 'objective', 'kkt', 'gap_bound', 'lam', 'iterations', 'converged')),
                        time.perf_counter() - t0, f'{parts[0].method}, chunks of {chunk}')
@@ -35,32 +41,43 @@ def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = N
 # %% ../nbs/08_scale.ipynb #2038856b
 _WORKER_MODELS = {}
 
-def _solve_chunk(state: dict, obs: np.ndarray, mask: np.ndarray, first_cell: int, solver: Callable,
-                 options: dict) -> pd.DataFrame:
-    key = id(state)
-    if key not in _WORKER_MODELS:  # rebuild the estimator once per worker
+def _state_key(state: dict) -> str:
+    "A digest of an estimator's state: the same weights give the same key in every process."
+    h = hashlib.sha256(json.dumps(state['config'], sort_keys=True).encode())
+    for k, t in state['state_dict'].items(): h.update(k.encode()); h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+def _solve_chunk(state: dict, key: str, obs: np.ndarray, mask: np.ndarray, x_prev: np.ndarray | None,
+                 first_cell: int, solver: Callable, headroom: float, options: dict) -> pd.DataFrame:
+    if key not in _WORKER_MODELS:  # rebuild the estimator once per worker process
         torch.set_num_threads(1)
-        model = estimator_from_state(state, 'scattered weights')
+        model = estimator_from_state(state, 'the weights a task carried')
         for p in model.parameters(): p.requires_grad_(False)
         _WORKER_MODELS[key] = model
-    r = solver(*checked_inputs(_WORKER_MODELS[key], obs, mask), **options)
+    f, o, m = checked_inputs(_WORKER_MODELS[key], obs, mask)
+    r = solver(with_headroom(f, headroom), o, m, x_prev, **options)
     cell, slot = np.nonzero(mask)
     return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})
 
 def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 10_000, client=None, n_workers: int = 2,
-               solver: Callable = fast_solve, **options) -> pd.DataFrame:
-    """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk; tidy
-    partitions."""
+               solver: Callable = fast_solve, x_prev: Cells | None = None, headroom: float = 0., retries: int = 3,
+               **options) -> pd.DataFrame:
+    """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk, each
+    carrying the weights and tried `retries` more times if its worker dies; tidy partitions. Run it from a script under
+    `if __name__ == '__main__':` (a local cluster starts processes that import the script)."""
     from distributed import Client, LocalCluster
     own = client is None
     if own:
         client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
     try:
-        state = client.scatter(estimator_state(model), broadcast=True)
+        state = estimator_state(model)
+        key = _state_key(state)
         obs, mask = np.asarray(obs, dtype=np.float32), np.asarray(mask, dtype=bool)
-        futures = [client.submit(_solve_chunk, state, obs[i:i + chunk], mask[i:i + chunk], i, solver, options,
-                                 pure=False)
+        x_prev = None if x_prev is None else np.asarray(x_prev, dtype=np.float32)
+        futures = [client.submit(_solve_chunk, state, key, obs[i:i + chunk], mask[i:i + chunk],
+                                 None if x_prev is None else x_prev[i:i + chunk], i, solver, headroom, options,
+                                 pure=False, retries=retries)
                    for i in range(0, len(obs), chunk)]
         return pd.concat(client.gather(futures), ignore_index=True)
     finally:

@@ -13,17 +13,19 @@ import pandas as pd
 import torch
 from scipy.optimize import minimize
 from .system_model import Q_MIN
-from .estimator import obs_layout, obs_columns, solver_inputs
+from .estimator import solver_inputs
+from .observation import obs_layout, obs_columns
 
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
 # %% auto #0
 __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SPEED', 'SOLVERS', 'toy_qos', 'random_toy_cells', 'saturating_qos',
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
-           'check_cells', 'checked_inputs', 'log_utility', 'slice_values', 'SolveResult', 'kkt_measures',
-           'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
-           'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points', 'project_capped', 'start_grid',
-           'fast_solve', 'lattice_point', 'lattice_solve', 'observation_pool', 'synthetic_cells']
+           'check_cells', 'checked_inputs', 'unservable_cells', 'with_headroom', 'log_utility', 'slice_values',
+           'SolveResult', 'kkt_measures', 'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp',
+           'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points',
+           'project_capped', 'start_grid', 'fast_solve', 'lattice_point', 'lattice_solve', 'observation_pool',
+           'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -169,6 +171,22 @@ def checked_inputs(f: Callable, obs: Cells, mask: Cells | None = None) -> tuple[
     curves): the `(f, obs, mask)` to hand a solver."""
     obs, mask, _ = check_cells(obs, mask)
     return *solver_inputs(f, obs), mask
+
+# %% ../nbs/05_solver.ipynb #57207f9f
+def unservable_cells(f: Callable, obs: Cells, mask: Cells) -> torch.Tensor:
+    """Bool `(cells,)`: cells where `f` (after `solver_inputs`) is NaN for an active slice at share 0.5 or 1."""
+    f, o = solver_inputs(f, torch.as_tensor(obs))
+    mask = torch.as_tensor(mask, dtype=torch.bool)
+    with torch.no_grad():
+        q = torch.stack([f(torch.full(mask.shape, v, dtype=o.dtype), o) for v in (0.5, 1.)])
+    return (torch.isnan(q) & mask).any(0).any(-1)
+
+# %% ../nbs/05_solver.ipynb #194617a1
+def with_headroom(f: Callable, headroom: float) -> Callable:
+    """`f` evaluated as if each slice received only `x / (1 + headroom)` of its share: satisfied slices are given
+    `1 + headroom` times their predicted need."""
+    if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
+    return f if headroom == 0 else lambda x, obs: f(x / (1 + headroom), obs)
 
 # %% ../nbs/05_solver.ipynb #fddf369d
 def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor,
