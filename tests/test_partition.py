@@ -132,7 +132,7 @@ def test_a_training_setting_that_cannot_work_is_refused_before_training(feed, tm
     assert r.returncode == 2 and 'max_epochs (3) must be at least warmup (10)' in r.stderr and not (tmp_path / 'm.pt').exists()
 
 def test_idla_train_on_three_days_of_an_unseen_network_matches_the_shipped_estimator(tmp_path):
-    k = simulate(Simulator(SimConfig(seed=97, slices=('embb', 'video', 'urllc', 'voice'))), 3 * 96, progress=False)
+    k = simulate(Simulator(SimConfig(seed=97, slices=('embb', 'gaming', 'urllc', 'voip'))), 3 * 96, progress=False)
     k.assign(cell='site-' + k.cell.astype(str), slot='slice-' + k.slot.astype(str)).to_csv(tmp_path / 'log.csv', index=False)
     r = subprocess.run([BIN / 'idla-train', '--kpis', tmp_path / 'log.csv', '--out', tmp_path / 'mine.pt'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
