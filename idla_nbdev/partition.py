@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import hashlib, json, re, time
+import json, re, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,10 +15,10 @@ import torch
 from fastcore.script import call_parse, Param, store_true
 from .system_model import qos_satisfaction, read_checked, cli_errors
 from .radio import RadioConfig
-from .observation import KPI_FIELDS, KEY_COLUMNS, kpis_to_obs, ObsKeys
+from .observation import KPI_FIELDS, KEY_COLUMNS, kpis_to_obs
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
-                                  train_estimator, mae, checkpoint_digest, estimator_state)
+                                  train_estimator, mae)
 from .solver import SPEED, fast_solve, unservable_cells, with_headroom
 from .scale import solve_chunked, dask_solve
 
