@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import json, re, time
+import gc, json, re, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -18,8 +18,8 @@ from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, kpis_to_obs
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
-                                  train_estimator, mae)
-from .solver import SPEED, fast_solve, unservable_cells, with_headroom
+                                  train_estimator, mae, default_checkpoint, checkpoint_digest)
+from .solver import SPEED, fast_solve, unservable_cells
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
@@ -202,10 +202,16 @@ class Partition:
     def rrm_policy(self, plmn: str = '001-01') -> list[dict]:
         "One TS 28.541 `RRMPolicyRatio` per cell and slice (`resourceType` PRB; `plmn` as MCC-MNC)."
         mcc, mnc = plmn.split('-')
-        return [{'cell': r.cell, 'resourceType': 'PRB',
-                 'rRMPolicyMemberList': [{'plmnId': {'mcc': mcc, 'mnc': mnc}, 'sNSSAI': snssai(r.slice)}],
-                 'rRMPolicyDedicatedRatio': int(r.rRMPolicyDedicatedRatio), 'rRMPolicyMinRatio': int(r.rRMPolicyMinRatio),
-                 'rRMPolicyMaxRatio': int(r.rRMPolicyMaxRatio)} for r in self.partitions.itertuples()]
+        p = self.partitions
+        nssai = {s: snssai(s) for s in p.slice.unique()}  # a handful of slices, 100k cells: parse each id once
+        ratios = ['rRMPolicyDedicatedRatio', 'rRMPolicyMinRatio', 'rRMPolicyMaxRatio']
+        gc_was_on = gc.isenabled(); gc.disable()  # 100k cells make 1.6M acyclic dicts; rescanning them would triple the time
+        try:
+            return [{'cell': c, 'resourceType': 'PRB', 'rRMPolicyMemberList': [{'plmnId': {'mcc': mcc, 'mnc': mnc}, 'sNSSAI': nssai[s]}],
+                     **dict(zip(ratios, r))}
+                    for c, s, r in zip(p.cell.tolist(), p.slice.tolist(), p[ratios].astype(int).values.tolist())]
+        finally:
+            if gc_was_on: gc.enable()
 
     def write(self, out: str | Path, plmn: str = '001-01') -> Path:
         "`partitions.csv`, `rrm_policy.json`, `quarantine.csv` and `summary.json` in the folder `out`."
@@ -265,9 +271,12 @@ class Partitioner:
     checkpoint path, or None for the shipped one (checked before use)."""
     def __init__(self, estimator: QoSEstimator | str | Path | None = None, headroom: float = 0.2,
                  solver: Callable = fast_solve, radio: RadioConfig | None = None, chunk: int = 10_000, **solver_options):
-        self.estimator = estimator if isinstance(estimator, QoSEstimator) else load_estimator(estimator)
-        self.checkpoint = 'in memory' if isinstance(estimator, QoSEstimator) else str(estimator or 'shipped')
-        with_headroom(lambda x, o: x, headroom)  # checks it
+        if isinstance(estimator, QoSEstimator): self.estimator, self.checkpoint, self.checkpoint_sha256 = estimator, 'in memory', None
+        else:
+            path = Path(estimator) if estimator is not None else default_checkpoint()
+            self.estimator, self.checkpoint = load_estimator(path), str(estimator or 'shipped')
+            self.checkpoint_sha256 = checkpoint_digest(path)  # names exactly which weights decided
+        if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
         self.headroom, self.solver, self.radio, self.chunk = headroom, solver, radio or RadioConfig(), chunk
         self.options = (SPEED if solver is fast_solve else {}) | solver_options
 
@@ -343,7 +352,8 @@ class Partitioner:
         counts = out.drop_duplicates('cell').source.value_counts()
         summary = dict(period=period, cells=int(out.cell.nunique()), **{f'cells_{k}': int(counts.get(k, 0)) for k in
                        ('idla', 'previous', 'fallback')}, rows=len(table), rows_quarantined=int(quarantine.row.notna().sum()),
-                       seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint, headroom=self.headroom,
+                       seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
+                       checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom,
                        solver=self.solver.__name__)
         return Partition(out, quarantine, summary)
 
@@ -370,7 +380,7 @@ class Partitioner:
         before = mae(self.estimator, split['test'])
         model, history = train_estimator(split['train'], split['val'], self.estimator.cfg, tcfg, progress=progress,
                                          init=self.estimator if fine_tune else None)
-        self.estimator, self.checkpoint = model, 'trained in memory'
+        self.estimator, self.checkpoint, self.checkpoint_sha256 = model, 'trained in memory', None
         return dict(test_mae=mae(model, split['test']), previous_test_mae=before, samples=len(samples),
                     train=len(split['train']), val=len(split['val']), test=len(split['test']),
                     test_cells=sorted(set(split['test'].cell)), epochs=len(history), rows_quarantined=len(quarantine))

@@ -17,6 +17,17 @@ def kpi_table(cells: int, seed: int = 0) -> pd.DataFrame:
     for c in ('users', 'offered', 'carried'): t[c] *= np.exp(0.1 * rng.standard_normal(len(t)))
     return t.assign(cell='cell-' + t.cell.astype(str), slot='slice-' + t.slot.astype(str))
 
+def corrupt(t: pd.DataFrame, frac: float = 0.01, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    """`(table, rows)`: `frac` of the rows broken in one of five ways (NaN CQI, CQI 40, negative users, PRB use 1.7,
+    text in `offered`, which makes that column text as in a CSV export), and their positions."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(t), int(len(t) * frac), replace=False))
+    kind = rng.integers(0, 5, len(rows))
+    bad = t.reset_index(drop=True).astype({'offered': object})
+    for k, (col, value) in enumerate([('cqi', np.nan), ('cqi', 40.), ('users', -3.), ('prb_util', 1.7), ('offered', 'n/a')]):
+        bad.loc[rows[kind == k], col] = value
+    return bad.astype({'offered': str}), rows
+
 def run(path: Path, out: Path, *extra) -> tuple[float, str]:
     t0 = time.perf_counter()
     r = subprocess.run([Path(sys.executable).parent / 'idla-partition', '--kpis', path, '--out', out, *extra], capture_output=True, text=True)
@@ -28,12 +39,13 @@ if __name__ == '__main__':
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     clean = kpi_table(args.cells); clean.to_parquet(tmp / 'clean.parquet')
-    bad = clean.copy(); rng = np.random.default_rng(1)
-    rows = rng.choice(len(bad), len(bad) // 100, replace=False)
-    bad.loc[bad.index[rows], 'cqi'] = rng.choice([np.nan, -1., 40.], len(rows)); bad.to_parquet(tmp / 'bad.parquet')
+    bad, rows = corrupt(clean); bad.to_parquet(tmp / 'bad.parquet')
+    walls = {}
     for name in ('clean', 'bad'):
         wall, line = run(tmp / f'{name}.parquet', tmp / name)
         q = pd.read_csv(tmp / name / 'quarantine.csv')
+        walls[name] = wall
         print(f"{name}: {len(clean):,} rows, {wall:.1f} s wall, {len(q):,} rows quarantined | {line}")
-    print(f"peak memory of the commands: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GB")
-    if len(q) != len(rows): raise SystemExit(f"{len(rows)} rows were corrupted, {len(q)} quarantined")
+    print(f"corrupted / clean wall: {walls['bad'] / walls['clean']:.2f}; "
+          f"peak memory of the commands: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GB")
+    if set(q.row) != set(rows): raise SystemExit(f"{len(rows)} rows were corrupted, {len(q)} quarantined, {len(set(q.row) ^ set(rows))} differ")
