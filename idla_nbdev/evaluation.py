@@ -488,8 +488,8 @@ def experiment_cli(
     seed: Param("First random seed (overrides the config; 0 without one)", int) = None,
     seeds: Param("Number of seeds, run side by side (overrides the config; 3 without one)", int) = None,
     workers: Param("Processes for the seeds (default: one per seed)", int) = None,
-    config: Param("JSON file of ExperimentConfig fields", str) = None,
-    sites: Param("Three-sector sites (overrides the config)", int) = None,
+    config: Param(f"JSON file of settings: {', '.join(ExperimentConfig.__dataclass_fields__)}", str) = None,
+    sites: Param("Three-sector sites (n_sites in the config; overrides it)", int) = None,
     steps: Param("Steps per phase (overrides the config)", int) = None,
     estimator: Param("'train' on T1 or 'shipped' (overrides the config)", str) = None,
     td3: Param("Also run TD3 as a second deep-RL baseline", store_true) = False,
@@ -499,8 +499,12 @@ def experiment_cli(
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
-    overrides = dict(seed=seed, seeds=seeds, n_sites=sites, steps=steps, estimator=estimator, td3=td3 or None)
-    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})  # re-validated
+    options = {'--seed': ('seed', seed), '--seeds': ('seeds', seeds), '--sites': ('n_sites', sites),
+               '--steps': ('steps', steps), '--estimator': ('estimator', estimator), '--td3': ('td3', td3 or None)}
+    given = {field: (option, v) for option, (field, v) in options.items() if v is not None}
+    try: cfg = replace(cfg, **{field: v for field, (_, v) in given.items()})  # re-validated
+    except ValueError as e:  # name the option the user typed, not the config field
+        raise ValueError(next((f"{o}: {e}" for field, (o, _) in given.items() if f" {field} " in f" {e} "), str(e))) from None
     if workers is not None and workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     res = run_seeds(cfg, workers=workers)

@@ -20,7 +20,7 @@ from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
 from .solver import SPEED, fast_solve, unservable_cells
-from .scale import solve_chunked, dask_solve
+from .scale import solve_chunked, dask_solve, local_client
 
 # %% auto #0
 __all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'apply_column_map', 'read_table', 'load_column_map', 'screen_rows',
@@ -410,9 +410,8 @@ def partition_cli(
     door = Partitioner(checkpoint, radio=RadioConfig(n_prb=n_prb))
     client = None
     if workers or scheduler:
-        from distributed import Client, LocalCluster
-        client = Client(scheduler) if scheduler else Client(LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None))
+        from distributed import Client
+        client = Client(scheduler) if scheduler else local_client(workers)
     try: result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client, progress=True)
     finally:
         if client is not None:

@@ -5,18 +5,20 @@
 # %% ../nbs/08_scale.ipynb #2adf0c89
 from __future__ import annotations
 import hashlib, json, re, threading, time
+from dataclasses import fields
 import numpy as np
 import pandas as pd
 import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
-from .system_model import cli_errors
+from .system_model import cli_errors, first_line
 from .solver import SPEED, Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
     synthetic_cells, checked_inputs, with_headroom
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0
-__all__ = ['solve_chunked', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS', 'benchmark', 'main']
+__all__ = ['MAIN_GUARD', 'solve_chunked', 'local_client', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS', 'benchmark',
+           'main']
 
 # %% ../nbs/08_scale.ipynb #7c0e55d3
 def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 10_000,
@@ -35,8 +37,8 @@ def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = N
         except ValueError as e:  # its messages count cells from the chunk's start
             raise ValueError(re.sub(r'\bcell (\d+)', lambda m: f'cell {i + int(m[1])}', str(e))) from None
     cat = lambda k: np.concatenate([getattr(p, k) for p in parts])
-    return SolveResult(*(cat(k) for k in ('x', 'objective', 'kkt', 'gap_bound', 'lam', 'iterations', 'converged')),
-                       time.perf_counter() - t0, f'{parts[0].method}, chunks of {chunk}')
+    per_cell = [k.name for k in fields(SolveResult) if k.name not in ('time', 'method')]
+    return SolveResult(*(cat(k) for k in per_cell), time.perf_counter() - t0, f'{parts[0].method}, chunks of {chunk}')
 
 # %% ../nbs/08_scale.ipynb #2038856b
 _WORKER_MODELS = {}
@@ -60,16 +62,27 @@ def _solve_chunk(state: dict, key: str, obs: np.ndarray, mask: np.ndarray, x_pre
     return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})
 
+MAIN_GUARD = ("a local Dask cluster starts worker processes that import the calling script again: in a script, "
+              "start it under `if __name__ == '__main__':`")
+
+def local_client(n_workers: int) -> 'distributed.Client':
+    """A `distributed.Client` of a new local cluster of `n_workers` single-threaded processes. Started again inside a
+    worker (a script without a `__main__` guard, imported by its workers) it fails at once with `MAIN_GUARD`, not
+    with Dask's pages of "Nanny failed to start"."""
+    import multiprocessing
+    from distributed import Client, LocalCluster
+    if multiprocessing.parent_process() is not None: raise RuntimeError(MAIN_GUARD)
+    try: return Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
+    except Exception as e: raise RuntimeError(f"could not start a local Dask cluster ({first_line(e)}); {MAIN_GUARD}") from None
+
 def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 10_000, client=None, n_workers: int = 2,
                solver: Callable = fast_solve, x_prev: Cells | None = None, headroom: float = 0., retries: int = 3,
                **options) -> pd.DataFrame:
     """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk, each
     carrying the weights and tried `retries` more times if its worker dies; tidy partitions. Run it from a script under
     `if __name__ == '__main__':` (a local cluster starts processes that import the script)."""
-    from distributed import Client, LocalCluster
     own = client is None
-    if own:
-        client = Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
+    if own: client = local_client(n_workers)
     try:
         state = estimator_state(model)
         key = _state_key(state)
@@ -159,7 +172,7 @@ def main(cells: Param("number of cells", int) = 100_000,
     from idla_nbdev.dataset import load_samples
     from pathlib import Path
     if cells < 1 or chunk < 1 or gpu_chunk < 1 or not 0 < busiest <= 1:
-        raise SystemExit("error: --cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]")
+        raise ValueError("--cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]")
     est = load_estimator()
     for p in est.parameters(): p.requires_grad_(False)
     samples = load_samples(Path(__file__).resolve().parent.parent / 'data' / 'samples.parquet')

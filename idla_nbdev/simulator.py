@@ -464,6 +464,7 @@ def simulate_cli(
 ):
     "Simulate a slicing network under the Traffic policy and print a KPI summary per service type."
     services = tuple(s.strip() for s in slices.split(','))
+    if out: Path(out).parent.mkdir(parents=True, exist_ok=True)  # before the simulation, not after it
     cfg = SimConfig(n_sites=sites, slices=services, start_step=start, seed=seed,
                     traffic_mask=load_traffic_mask(mask, services) if mask else None)
     sim = Simulator(cfg)

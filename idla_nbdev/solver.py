@@ -22,10 +22,10 @@ Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SPEED', 'SOLVERS', 'toy_qos', 'random_toy_cells', 'saturating_qos',
            'saturating_response', 'power_qos', 'power_response', 'KnownFamily', 'known_optimum', 'project_simplex',
            'check_cells', 'checked_inputs', 'unservable_cells', 'with_headroom', 'log_utility', 'slice_values',
-           'SolveResult', 'kkt_measures', 'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp',
-           'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve', 'separable_qp_step', 'satisfaction_points',
-           'project_capped', 'start_grid', 'fast_solve', 'lattice_point', 'lattice_solve', 'observation_pool',
-           'synthetic_cells']
+           'SolveResult', 'kkt_measures', 'floored_cells', 'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve',
+           'max_plus_dp', 'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve', 'separable_qp_step',
+           'satisfaction_points', 'project_capped', 'start_grid', 'fast_solve', 'lattice_point', 'lattice_solve',
+           'observation_pool', 'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -58,8 +58,8 @@ def saturating_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/05_solver.ipynb #3b313ea7
 def saturating_response(lam: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
-    """Each slice's best response `argmax_{x in [0, 1]} log q(x) - lam x` for `saturating_qos`: `x = log((1 - q0)(b +
-    lam) / lam) / b`, clipped."""
+    """Each slice's best response `argmax_{x in [0, 1]} log q(x) - lam x` for `saturating_qos`, clipped:
+    `x = log((1 - q0)(b + lam) / lam) / b`."""
     b, q0 = obs[..., 0], obs[..., 1]
     return (torch.log((1 - q0) * (b + lam) / lam) / b).clamp(0, 1)
 
@@ -147,6 +147,7 @@ def check_cells(obs: Cells, mask: Cells | None = None, x_prev: Cells | None = No
     obs = torch.as_tensor(obs)
     if not obs.is_floating_point(): obs = obs.float()
     if obs.ndim != 3: raise ValueError(f"obs must be (cells, slots, features), got shape {tuple(obs.shape)}")
+    if len(obs) == 0: raise ValueError("obs has no cells")
     mask = (torch.ones(obs.shape[:2], dtype=torch.bool, device=obs.device) if mask is None
             else torch.as_tensor(mask, dtype=torch.bool, device=obs.device))
     if mask.shape != obs.shape[:2]:
@@ -237,13 +238,17 @@ class SolveResult:
     gap_bound: np.ndarray
     lam: np.ndarray  # (cells,) multiplier estimate sum_s x_s g'_s
     iterations: np.ndarray  # (cells,) iterations the method spent on the cell
-    converged: np.ndarray  # (cells,) bool: the method's own stopping rule was met
+    # (cells,) bool: the method's stopping rule was met, and nothing it could not see (`floored`, for a slope-only
+    # method) remains
+    converged: np.ndarray
+    floored: np.ndarray  # (cells,) bool: a slice sits on the q_min floor that more share would lift it off
     time: float  # seconds, wall clock
     method: str
 
     def __repr__(self):
         return (f"SolveResult({self.method}: {len(self.x)} cells, mean objective {self.objective.mean():.4f}, "
-                f"{self.converged.mean():.1%} converged, median KKT residual {np.median(self.kkt):.1e}, "
+                f"{self.converged.mean():.1%} converged, {self.floored.sum()} floored, median KKT residual "
+                f"{np.median(self.kkt):.1e}, "
                 f"{self.time:.3f} s)")
 
 # %% ../nbs/05_solver.ipynb #4e8936da
@@ -261,19 +266,30 @@ def kkt_measures(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, room:
     return (steepest - flattest).clamp(min=0), (steepest - lam).clamp(min=0), lam
 
 # %% ../nbs/05_solver.ipynb #5e7be65a
+def floored_cells(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, q_min: float = Q_MIN) -> torch.Tensor:
+    """Cells with a slice on the `q_min` floor (`f(x_s) <= q_min`) that the cell's whole share would lift off it
+    (`f(1) > q_min`): there its slope is 0 whatever lifting it would gain, so slopes cannot certify the cell."""
+    cell, slot = mask.nonzero(as_tuple=True)
+    with torch.no_grad():
+        here, whole = (f(v, obs[cell, slot]) for v in (x[cell, slot].to(obs.dtype), torch.ones(len(cell), dtype=obs.dtype, device=obs.device)))
+    low = ((here <= q_min) & (whole > q_min)).to(obs.dtype)
+    return torch.zeros(len(x), dtype=obs.dtype, device=obs.device).index_add_(0, cell, low) > 0
+
 def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
                  iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
                  values: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 room: torch.Tensor | None = None) -> SolveResult:
+                 room: torch.Tensor | None = None, grid_searched: bool = False) -> SolveResult:
     """The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the
-    `values` given; `room` as in `kkt_measures`)."""
+    `values` given; `room` as in `kkt_measures`). A cell with a floored slice (`floored_cells`) is not `converged`
+    unless the method `grid_searched` (compared every partition of a grid, so it weighed lifting that slice)."""
     g, d = values if values is not None else slice_values(f, x, obs, mask, q_min)
     kkt, gap, lam = kkt_measures(x, d, mask, room)
+    floored = floored_cells(f, x, obs, mask, q_min).cpu().numpy()
     n = len(x)
     arr = lambda a, fill: np.full(n, fill) if a is None else np.asarray(torch.as_tensor(a).cpu())
+    converged = arr(converged, True).astype(bool) & (grid_searched | ~floored)
     return SolveResult(x.detach().cpu().numpy(), g.sum(-1).cpu().numpy(), kkt.cpu().numpy(), gap.cpu().numpy(),
-                       lam.cpu().numpy(), arr(iterations, 0), arr(converged, True).astype(bool),
-                       time.perf_counter() - t0, method)
+                       lam.cpu().numpy(), arr(iterations, 0), converged, floored, time.perf_counter() - t0, method)
 
 # %% ../nbs/05_solver.ipynb #bb125031
 @dataclass
@@ -401,7 +417,7 @@ def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     chunk = chunk or max(1, 2 ** 22 // (mask.shape[1] * (G + 1)))  # bounds the (chunk, slots, G+1) value table
     x = torch.cat([max_plus_dp(_grid_values(f, obs[i:i + chunk], mask[i:i + chunk], G, q_min))[0].double() / G
                    for i in range(0, len(obs), chunk)])
-    return solve_result(f, x, obs, mask, t0, f'grid DP G={G}', q_min=q_min)
+    return solve_result(f, x, obs, mask, t0, f'grid DP G={G}', q_min=q_min, grid_searched=True)
 
 # %% ../nbs/05_solver.ipynb #717afcb7
 def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
@@ -459,7 +475,7 @@ def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cel
             v = values[cells[:, None], order]  # (c, k, G+1)
             total = v.gather(2, units.T[None].expand(len(cells), -1, -1)).sum(1)  # (c, points)
             x[cells[:, None], order] = units[total.argmax(1)].to(obs.dtype) / G
-    return solve_result(f, x, obs, mask, t0, f'Oracle (grid {step})', q_min=q_min)
+    return solve_result(f, x, obs, mask, t0, f'Oracle (grid {step})', q_min=q_min, grid_searched=True)
 
 # %% ../nbs/05_solver.ipynb #e7e3ff51
 def separable_qp_step(slope: torch.Tensor, curv: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
@@ -523,7 +539,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
     successive slopes (secant)."""
     g, d = slice_values(f, x, obs, mask, q_min, strict=False)
     curv = d.abs() / x.clamp(min=radius)  # first step: the curvature of a log, slope / share
-    r = torch.where(mask, radius, 0.)
+    r = torch.where(mask, radius, 0.).to(x.dtype)
     iters = torch.zeros(len(x), dtype=torch.long, device=x.device)
     live, flat_end = torch.arange(len(x), device=x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
     for _ in range(K + 1):
@@ -627,7 +643,7 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     # then the most stationary
     best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k
     return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min,
-                        (g[best], d[best]), room[best])
+                        (g[best], d[best]), room[best], grid_searched=True)
 
 SPEED = dict(M=0, K=8, polish=1)  # the speed setting: no neighbour starts, 8 Newton iterations, one polish round
 
@@ -668,7 +684,7 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
             units = (x * G).round().long()
         best = value.view(n, k).argmax(1)  # the last window's objective at each start's end point
     return solve_result(f, units[best + k * torch.arange(n, device=obs.device)].to(obs.dtype) / G, obs, mask, t0,
-                        f'lattice (G={G})', q_min=q_min)
+                        f'lattice (G={G})', q_min=q_min, grid_searched=True)
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'lattice': lattice_solve,
            'grid DP': grid_dp_solve, 'SLSQP': slsqp_solve, 'Oracle': oracle_solve}

@@ -31,6 +31,9 @@ BAD = {
     'experiment: no seeds': ('idla-experiment', ['--seeds', '0'], 'seeds must be an integer >= 1, got 0'),
     'experiment: no workers': ('idla-experiment', ['--workers', '0'], '--workers must be at least 1, got 0'),
     'experiment: td3 as text': ('idla-experiment', ['--config', '{td3.json}'], "td3 must be true or false, got 'yes'"),
+    'experiment: negative seed names the option': ('idla-experiment', ['--seed', '-1'], '--seed: experiment setting seed must be an integer >= 0, got -1'),
+    'experiment: sites names the option': ('idla-experiment', ['--sites', '0'], '--sites: experiment setting n_sites must be'),
+    'scale benchmark: negative cells': ('idla-scale-benchmark', ['--cells', '-5'], '--cells, --chunk and --gpu_chunk must be positive'),
 }
 
 @pytest.mark.parametrize('case', BAD)
@@ -48,8 +51,23 @@ def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
 @pytest.mark.parametrize('option', ['--cells', '--chunk', '--gpu_chunk'])
 def test_scale_benchmark_rejects_bad_sizes_in_one_line(option):
     bad = run('idla-scale-benchmark', option, '0')
-    assert bad.returncode in (1, 2) and bad.stderr.strip() == \
+    assert bad.returncode == 2 and bad.stderr.strip() == \
         'error: --cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]', bad.stderr
+
+def test_experiment_help_lists_the_config_fields():
+    from idla_nbdev.evaluation import ExperimentConfig
+    help_text = ' '.join(run('idla-experiment', '--help').stdout.split())
+    assert all(field in help_text for field in ExperimentConfig.__dataclass_fields__), help_text
+
+def test_simulate_writes_into_a_folder_it_creates(tmp_path):
+    r = run('idla-simulate', '--steps', '1', '--sites', '1', '--out', tmp_path / 'new' / 'deeper' / 'kpis.csv')
+    assert r.returncode == 0 and (tmp_path / 'new' / 'deeper' / 'kpis.csv').stat().st_size > 0, r.stderr
+
+def test_a_script_without_a_main_guard_gets_one_clear_error(tmp_path):
+    "A local Dask cluster started from a script that its worker processes import again: one message, no Nanny pages."
+    script = write(tmp_path, 'unguarded.py', "from idla_nbdev.scale import local_client\nlocal_client(1)\n")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode != 0 and "if __name__ == '__main__':" in r.stderr.strip().splitlines()[-1], r.stderr[-2000:]
 
 @pytest.mark.parametrize('content', [b'this is a text file, not a checkpoint\n', 'truncated'])
 def test_broken_checkpoints_get_one_clear_line(content, tmp_path):

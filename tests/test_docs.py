@@ -73,6 +73,9 @@ def reader_problems(page, text: str, out: Path, url: str) -> list:
         }
         return true; }).length""")
     if clipped: found.append(f"{clipped} table(s), code block(s) or figure(s) clipped at the right edge")
+    sideways = page.evaluate("""() => [...document.querySelectorAll('.jp-RenderedMarkdown pre')]
+        .filter(el => el.scrollWidth > el.clientWidth + 1).length""")
+    if sideways: found.append(f"{sideways} signature(s) or code block(s) in prose that need sideways scrolling")
     for href in set(page.eval_on_selector_all('a[href]', 'els => els.map(e => e.getAttribute("href"))')):
         if re.match(r'^(\w+:|#|//)', href): continue
         target = href.split('#')[0].split('?')[0]
@@ -112,6 +115,12 @@ def test_every_exported_symbol_has_an_api_entry(site):
     out, _ = site
     problems = [p for page in sorted(out.glob('*.html')) for p in missing_api_entries(page.name, page_headings(page.read_text()))]
     assert not problems, '\n'.join(problems)
+
+def test_readers_see_examples_not_failure_tests(site):
+    "`test_fail` checks run as tests in hidden cells; the pages show the examples (test_eq) only."
+    out, _ = site
+    shown = [p.name for p in sorted(out.glob('*.html')) if 'test_fail' in p.read_text()]
+    assert not shown, f"pages showing test_fail cells: {shown}"
 
 def test_every_page_loads_cleanly_and_documents_its_api(site, browser):
     out, url = site

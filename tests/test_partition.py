@@ -140,3 +140,16 @@ def test_idla_train_on_three_days_of_an_unseen_network_matches_the_shipped_estim
     print(r.stdout)
     assert mine <= 1.1 * shipped, r.stdout
     assert Partitioner(tmp_path / 'mine.pt').partition(k[k.step >= k.step.max() - 1]).summary['cells_idla'] == 21
+
+def test_the_partition_in_force_reaches_the_solver_as_its_warm_start(feed):
+    "A warm start silently dropped gives the same answers, only slower: check the solver receives it."
+    from idla_nbdev.solver import fast_solve
+    seen = []
+    def spy(f, obs, mask, x_prev=None, **kw):
+        seen.append(None if x_prev is None else torch.as_tensor(x_prev).clone())
+        return fast_solve(f, obs, mask, x_prev, **kw)
+    door = Partitioner(solver=spy)
+    first = door.partition(feed)
+    door.partition(feed, previous=first.partitions)
+    prev = first.partitions.pivot(index='cell', columns='slice', values='share')
+    assert seen[-1] is not None and np.allclose(np.sort(seen[-1].numpy().ravel()), np.sort(np.nan_to_num(prev.values).ravel()), atol=1e-6)

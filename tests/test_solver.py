@@ -103,3 +103,51 @@ def test_nan_in_an_inactive_slot_is_ignored():
     for solver in SOLVERS.values():
         r = solver(toy_qos, obs, torch.tensor([[True, True, False]]))
         assert r.x[0, 2] == 0 and abs(r.x.sum() - 1) < 1e-5
+
+def starved_near_floor_cells(n: int = 40):
+    "Saturating cells whose exact optimum gives one slice q < 0.012, and a warm start that gives that slice nothing."
+    fam = KNOWN_FAMILIES['saturating']
+    g = torch.Generator().manual_seed(0)
+    b = 0.01 * (300 / 0.01) ** torch.rand(1500, 8, generator=g, dtype=torch.float64)
+    o, m = torch.stack([b, torch.zeros_like(b)], -1), torch.ones(1500, 8, dtype=torch.bool)
+    exact = known_optimum(fam, o, m)
+    near = (fam.qos(exact, o).amin(-1) < 0.012).nonzero()[:n, 0]
+    o, exact = o[near], exact[near]
+    starved = exact.clone(); starved[torch.arange(len(o)), fam.qos(exact, o).argmin(-1)] = 0
+    return fam.qos, o, m[near], exact, starved / starved.sum(-1, keepdim=True)
+
+@pytest.mark.parametrize('name', ['primal-dual', 'SLSQP'])
+def test_a_slope_method_never_certifies_a_slice_it_left_on_the_floor(name):
+    f, o, m, exact, starved = starved_near_floor_cells()
+    best = log_utility(f, exact, o, m).numpy()
+    r = SOLVERS[name](f, o, m, starved)
+    missed = best - r.objective > 0.1
+    assert missed.any(), "the warm start no longer traps the method: the test lost its case"
+    assert not (missed & r.converged).any(), f"{(missed & r.converged).sum()} cells reported converged {best - r.objective}"
+    assert r.floored[missed].all()
+
+def test_a_grid_search_keeps_its_claim_on_floored_cells():
+    f, o, m, exact, starved = starved_near_floor_cells()
+    r = grid_dp_solve(f, o, m, starved, G=400)
+    assert r.converged.all() and (log_utility(f, exact, o, m).numpy() - r.objective < 0.05).all()
+
+def test_max_plus_dp_large_table_path_matches_the_small_one_and_brute_force():
+    "Beyond `table` entries (grid DP past about 26 cells) the DP keeps only maxima and reads the choices back."
+    import itertools
+    from idla_nbdev.solver import max_plus_dp
+    g = torch.Generator().manual_seed(0)
+    v = torch.randn(40, 3, 9, generator=g, dtype=torch.float64).cumsum(-1)
+    small, large = max_plus_dp(v), max_plus_dp(v, table=1)
+    assert torch.equal(small[0], large[0]) and torch.allclose(small[1], large[1])
+    assert (large[0].sum(-1) == 8).all()
+    for c in range(len(v)):
+        best = max(sum(v[c, s, k[s]] for s in range(3)) for k in itertools.product(range(9), repeat=3) if sum(k) == 8)
+        assert abs(large[1][c].item() - best.item()) < 1e-12
+
+def test_a_warm_start_from_the_answer_saves_primal_dual_iterations():
+    fam = KNOWN_FAMILIES['saturating']
+    o, m = fam.cells(300, 6, seed=1)
+    cold = idla_solve(fam.qos, o.float(), m, M=0)
+    warm = idla_solve(fam.qos, o.float(), m, torch.as_tensor(cold.x), M=0)
+    assert warm.iterations.sum() < 0.5 * cold.iterations.sum(), (warm.iterations.sum(), cold.iterations.sum())
+    assert (warm.objective >= cold.objective - 1e-4).all()
