@@ -421,6 +421,8 @@ d = { 'settings': { 'branch': 'main',
                                                                                        'idla_nbdev/system_model.py'),
                                          'idla_nbdev.system_model.read_checked': ( 'system_model.html#read_checked',
                                                                                    'idla_nbdev/system_model.py'),
+                                         'idla_nbdev.system_model.register_service_type': ( 'system_model.html#register_service_type',
+                                                                                            'idla_nbdev/system_model.py'),
                                          'idla_nbdev.system_model.service_type': ( 'system_model.html#service_type',
                                                                                    'idla_nbdev/system_model.py'),
                                          'idla_nbdev.system_model.utility': ('system_model.html#utility', 'idla_nbdev/system_model.py')}}}

@@ -195,9 +195,10 @@ def load_samples(path: str | Path, H: int = H_DEFAULT) -> pd.DataFrame:
     return df
 
 # %% ../nbs/03_data.ipynb #1d9f59d9
-def collection_mixes(n_slots: int = 4, types: tuple = tuple(SERVICE_TYPES)) -> list[tuple]:
-    """Slice mixes of the collection networks: consecutive `n_slots` of `types` in rotation, so each type runs in
-    `n_slots` mixes."""
+def collection_mixes(n_slots: int = 4, types: tuple | None = None) -> list[tuple]:
+    """Slice mixes of the collection networks: consecutive `n_slots` of `types` (default: every registered type) in
+    rotation, so each type runs in `n_slots` mixes."""
+    types = tuple(SERVICE_TYPES) if types is None else types
     n = len(types)
     return [tuple(types[(n_slots * k + j) % n] for j in range(n_slots)) for k in range(n)]
 

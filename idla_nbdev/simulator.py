@@ -24,10 +24,11 @@ __all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask',
            'a3_handover', 'simulate', 'kpi_summary', 'simulate_cli']
 
 # %% ../nbs/02_simulator.ipynb #622a1e04
-def generate_traffic_mask(services: Sequence[str] = tuple(SERVICE_TYPES), steps_per_day: int = 96, noise: float = 0.08,
+def generate_traffic_mask(services: Sequence[str] | None = None, steps_per_day: int = 96, noise: float = 0.08,
                           seed: int = 0) -> pd.DataFrame:
-    """Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type, from each type's hourly
-    profile."""
+    """Daily load mask (peak 1) per service: `steps_per_day` rows, one column per service type (default: every type
+    registered now), from each type's hourly profile."""
+    services = tuple(SERVICE_TYPES) if services is None else services
     if steps_per_day < 1: raise ValueError(f"steps_per_day must be positive, got {steps_per_day}")
     rng = np.random.default_rng(seed)
     hours = np.arange(steps_per_day) * 24 / steps_per_day
@@ -171,8 +172,7 @@ class Simulator:
 def _mean_users(self: Simulator, t: float) -> np.ndarray:
     """Mean active users `(cells, slots)` at (fractional) step `t`: busy-hour count x traffic mask (interpolated) x
     active."""
-    def at(step): return np.array([self.mask[s.name].iloc[step % self.steps_per_day] if s.name in self.mask
-                                   else self.mask.iloc[step % self.steps_per_day].mean() for s in self.services])
+    def at(step): return np.array([self.mask[s.name].iloc[step % self.steps_per_day] for s in self.services])
     lo, w = int(np.floor(t)), t - np.floor(t)
     m = at(lo) if w == 0 else (1 - w) * at(lo) + w * at(lo + 1)
     return self.peak_users * m[None, :] * self.active
@@ -289,6 +289,9 @@ def add_slice(self: Simulator, service: str, cells=None, peak_users: float | Non
     """Add a slice of `service` to `cells` (all by default) and draw its users; returns its slot index. Its SLA `req`
     (v_req, d_req) is drawn around the type's nominal values (log-normal, `SimConfig.sla_sigma`) unless given."""
     st = service_type(service)
+    if service not in self.mask:  # a type registered after the mask was drawn
+        if self.cfg.traffic_mask is not None: raise ValueError(f"the traffic mask has no column for service type {service!r}")
+        self.mask = generate_traffic_mask(seed=self.cfg.seed, steps_per_day=len(self.mask))  # same draws for the others
     cells = np.arange(self.n_cells) if cells is None else np.asarray(cells, dtype=int)
     if len(cells) and (cells.min() < 0 or cells.max() >= self.n_cells):
         raise ValueError(f"cells must be in 0..{self.n_cells - 1}")

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 # %% auto #0
-__all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'check_nonneg', 'qos_satisfaction', 'utility',
-           'check_partition', 'proportional_shares', 'first_line', 'read_checked', 'cli_errors']
+__all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
+           'qos_satisfaction', 'utility', 'check_partition', 'proportional_shares', 'first_line', 'read_checked',
+           'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -31,13 +32,14 @@ class ServiceType:
     peak_users: float  # mean active users per cell at the busy hour of the traffic mask
     session_min: float  # mean time a user stays active in the cell (its 'active user' counter), minutes
     buffer_ms: float = 500.  # longest a slice's queue holds traffic (at its capacity) before it is lost, ms
-    profile: tuple = (1.,) * 24  # relative load at 00:00, 01:00, ..., 23:00
+    profile: tuple | None = None  # relative load at 00:00, 01:00, ..., 23:00: required, a type has its own day
 
     def __post_init__(self):
         for f in ('v_req', 'd_req', 'user_rate', 'burst_kbit', 'air_delay', 'peak_users', 'session_min', 'buffer_ms'):
             v = getattr(self, f)
             if not np.isfinite(v) or v <= 0:
                 raise ValueError(f"ServiceType {self.name!r}: {f} must be a positive number, got {v}")
+        if self.profile is None: raise ValueError(f"ServiceType {self.name!r}: profile is required (24 hourly loads)")
         p = np.asarray(self.profile, dtype=float)
         if p.shape != (24,) or not np.isfinite(p).all() or (p < 0).any() or p.max() <= 0:
             raise ValueError(f"ServiceType {self.name!r}: profile must be 24 non-negative hourly loads, not all zero")
@@ -85,10 +87,19 @@ Q_MIN = 1e-3  # floor on q before the log, so an unserved slice gives a finite u
 
 # %% ../nbs/00_system_model.ipynb #f5065778
 def service_type(name: str) -> ServiceType:
-    "Look up a built-in service type by `name`, with a clear error for an unknown one."
+    "Look up a registered service type by `name`, with a clear error for an unknown one."
     if name not in SERVICE_TYPES:
         raise ValueError(f"unknown service type {name!r}; known types: {', '.join(SERVICE_TYPES)}")
     return SERVICE_TYPES[name]
+
+def register_service_type(service: ServiceType, replace: bool = False) -> ServiceType:
+    """Add `service` to `SERVICE_TYPES`: every default that lists the types (traffic masks, collection mixes, configs)
+    reads the registry when it is called, so the type is known from then on; an existing name needs `replace`."""
+    if not isinstance(service, ServiceType): raise TypeError(f"expected a ServiceType, got {type(service).__name__}")
+    if service.name in SERVICE_TYPES and not replace:
+        raise ValueError(f"service type {service.name!r} exists; pass replace=True to change it")
+    SERVICE_TYPES[service.name] = service
+    return service
 
 # %% ../nbs/00_system_model.ipynb #9db20ee9
 def check_nonneg(x: npt.ArrayLike, name: str) -> np.ndarray:

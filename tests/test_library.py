@@ -59,3 +59,27 @@ def test_slicing_env_is_registered_with_gymnasium_and_passes_its_checker():
     obs, info = env.reset(seed=0)
     assert obs.shape == (16,) and env.action_space.shape == (2,) and 'cell' in info
     *_, truncated, _ = env.step(env.action_space.sample()); assert not truncated
+
+@pytest.fixture
+def cloud_xr():
+    "A service type registered at run time (and removed after the test)."
+    from idla_nbdev.system_model import ServiceType, SERVICE_TYPES, register_service_type
+    day = (.3, .2, .1, .05, .05, .05, .1, .2, .3, .35, .4, .45, .5, .5, .5, .55, .6, .7, .8, .9, 1., 1., .8, .5)
+    yield register_service_type(ServiceType('cloud_xr', v_req=40., d_req=15., user_rate=8., burst_kbit=600., air_delay=4.,
+                                            peak_users=1., session_min=30., buffer_ms=30., profile=day))
+    SERVICE_TYPES.pop('cloud_xr')
+
+def test_a_registered_service_type_runs_on_its_own_daily_profile(cloud_xr):
+    from idla_nbdev.dataset import collection_mixes
+    from idla_nbdev.evaluation import ExperimentConfig
+    sim = Simulator(SimConfig(n_sites=1, slices=('embb', 'cloud_xr'), seed=2))
+    hourly = [sim._mean_users(t)[:, 1].mean() for t in range(0, 96, 4)]
+    assert np.corrcoef(hourly, cloud_xr.profile)[0, 1] > 0.95  # its own day, not the others' mean
+    assert sim.copy().step(sim.traffic_shares()).query('slot == 1').users.sum() >= 0
+    assert any('cloud_xr' in mix for mix in collection_mixes()) and ExperimentConfig(new_slices=('cloud_xr',))
+
+def test_a_traffic_mask_without_a_slice_type_is_an_error(cloud_xr):
+    from idla_nbdev.simulator import generate_traffic_mask
+    mask = generate_traffic_mask(('embb',))
+    with pytest.raises(ValueError, match="the traffic mask has no column for service type 'cloud_xr'"):
+        Simulator(SimConfig(n_sites=1, slices=('embb', 'cloud_xr'), traffic_mask=mask))
