@@ -13,7 +13,7 @@ import gymnasium as gym
 import torch
 from .system_model import check_partition, utility
 from .simulator import Simulator, SimConfig
-from .radio import RadioConfig, cqi_capacity
+from .radio import CQI_MAX, RadioConfig, cqi_capacity
 from .dataset import explore_shares
 from .observation import H_DEFAULT, kpis_to_obs
 from .solver import fast_solve, oracle_solve, simplex_grid
@@ -108,7 +108,7 @@ def cell_observation(kpis: pd.DataFrame, cell: int, n_slots: int, radio: RadioCo
     obs[s, 0] = 1
     obs[s, 1], obs[s, 2] = np.log10(k.v_req), np.log10(k.d_req) - 2
     obs[s, 3] = np.log10(1 + k.users)
-    obs[s, 4] = k.cqi / 15
+    obs[s, 4] = k.cqi / CQI_MAX
     obs[s, 5] = np.minimum(k.offered / cqi_capacity(k.cqi, radio), 5)
     obs[s, 6], obs[s, 7] = k.share, k.q
     return obs.ravel().clip(-5, 5)  # the bounds of `SlicingEnv.observation_space`
@@ -134,8 +134,9 @@ class SlicingEnv(gym.Env):
     the active slots. Reward: the cell's utility `sum log q` (eq. 5) in the period served. An episode is
     `episode_steps` periods from a random time of day, on a network drawn from a fresh seed."""
     metadata = {'render_modes': []}
-    def __init__(self, config: SimConfig | None = None, cell: int | None = None, episode_steps: int = 96):
-        self.config, self.fixed_cell, self.episode_steps = config or SimConfig(), cell, episode_steps
+    def __init__(self, config: SimConfig | None = None, cell: int | None = None, episode_steps: int | None = None):
+        self.config, self.fixed_cell = config or SimConfig(), cell
+        self.episode_steps = episode_steps or self.config.steps_per_day  # one day by default
         self.n_slots = len(self.config.slices)
         self.observation_space = gym.spaces.Box(-5., 5., (self.n_slots * len(OBS_FEATURES),), np.float32)
         self.action_space = gym.spaces.Box(-1., 1., (self.n_slots,), np.float32)
@@ -148,7 +149,7 @@ class SlicingEnv(gym.Env):
         super().reset(seed=seed)
         cfg = copy.copy(self.config)
         cfg.seed = int(self.np_random.integers(2 ** 31))
-        cfg.start_step = int(self.np_random.integers(len(cfg.traffic_mask) if cfg.traffic_mask is not None else 96))
+        cfg.start_step = int(self.np_random.integers(len(cfg.traffic_mask) if cfg.traffic_mask is not None else cfg.steps_per_day))
         self.sim = Simulator(cfg)
         self.cell = self.fixed_cell if self.fixed_cell is not None else int(self.np_random.integers(self.sim.n_cells))
         self.steps = 0

@@ -211,7 +211,7 @@ def collect_network(net: int, days: int = 1, seed: int = 0, floor_draws: int = 3
     if not 0 <= net < len(mixes):
         raise ValueError(f"network {net} does not exist: the collection has networks 0-{len(mixes) - 1}")
     cfg = SimConfig(slices=mixes[net], seed=seed + net)
-    return collect_kpis(cfg, days * 96, seed=seed + net, floor_draws=floor_draws, floor_every=floor_every,
+    return collect_kpis(cfg, days * cfg.steps_per_day, seed=seed + net, floor_draws=floor_draws, floor_every=floor_every,
                         progress=progress).assign(net=net)
 
 def build_dataset(days: int = 1, seed: int = 0, H: int = H_DEFAULT, floor_draws: int = 3,

@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 import torch
-from .radio import RadioConfig, cqi_capacity
+from .radio import CQI_MAX, RadioConfig, cqi_capacity
 
 # %% auto #0
 __all__ = ['KPI_FIELDS', 'KEY_COLUMNS', 'HISTORY_KPIS', 'HISTORY_NAMES', 'H_DEFAULT', 'KPIField', 'slice_capacity', 'HistoryKPI',
@@ -31,7 +31,7 @@ KPI_FIELDS = {f.name: f for f in [
     KPIField('d_req', 'ms', "the slice's SLA: delay d*", lo=1e-9),
     KPIField('share', 'fraction', 'share of the cell\'s PRBs the slice was given', hi=1.),
     KPIField('users', 'users', 'mean active users of the slice'),
-    KPIField('cqi', 'CQI', 'mean wideband CQI of its users (TS 38.214 table 5.2.2.1-2)', hi=15.),
+    KPIField('cqi', 'CQI', 'mean wideband CQI of its users (TS 38.214 table 5.2.2.1-2)', hi=float(CQI_MAX)),
     KPIField('offered', 'Mbit/s', 'traffic offered to the slice'),
     KPIField('throughput', 'Mbit/s', 'mean user throughput (empty where the slice had no user)', optional=True),
     KPIField('delay', 'ms', 'mean packet delay (empty where the slice had no user)', optional=True),
@@ -71,7 +71,7 @@ class HistoryKPI:
 
 HISTORY_KPIS = (
     HistoryKPI('users', 'users', torch.log1p, _zero, '0'),
-    HistoryKPI('cqi', 'CQI', lambda v: v / 15, _cell_cqi, "the cell's mean CQI in the last period (9 if unknown)"),
+    HistoryKPI('cqi', 'CQI', lambda v: v / CQI_MAX, _cell_cqi, "the cell's mean CQI in the last period (9 if unknown)"),
     HistoryKPI('offered', 'Mbit/s', torch.log1p, _zero, '0'),
     HistoryKPI('capacity', 'Mbit/s', torch.log1p, _cqi_capacity, 'the capacity of its CQI (`cqi_capacity`)'),
     HistoryKPI('share', 'fraction', torch.log1p, _equal_split, "an equal split of the cell"),

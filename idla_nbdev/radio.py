@@ -10,10 +10,10 @@ import numpy.typing as npt
 import pandas as pd
 
 # %% auto #0
-__all__ = ['SECTOR_AZIMUTHS', 'CQI_TABLE', 'CALIBRATION_REFERENCE', 'RadioConfig', 'Layout', 'hex_layout', 'los_probability',
-           'pathloss_db', 'shadow_sigma_db', 'user_heights', 'o2i_loss_db', 'element_gain_db', 'antenna_gain_db',
-           'UserRadio', 'rx_power_dbm', 'sinr_db', 'random_users', 'drop_users', 'uniform_users', 'sinr_to_cqi',
-           'cqi_efficiency', 'cqi_capacity', 'geometry_drop', 'calibration_config', 'calibration_drop']
+__all__ = ['SECTOR_AZIMUTHS', 'CQI_MAX', 'CQI_TABLE', 'CALIBRATION_REFERENCE', 'RadioConfig', 'Layout', 'hex_layout',
+           'los_probability', 'pathloss_db', 'shadow_sigma_db', 'user_heights', 'o2i_loss_db', 'element_gain_db',
+           'antenna_gain_db', 'UserRadio', 'rx_power_dbm', 'sinr_db', 'random_users', 'drop_users', 'uniform_users',
+           'sinr_to_cqi', 'cqi_efficiency', 'cqi_capacity', 'geometry_drop', 'calibration_config', 'calibration_drop']
 
 # %% ../nbs/01_radio.ipynb #9ce696e8
 _SCENARIO_DEFAULTS = {'uma': dict(isd=500., h_bs=25., min_dist=35.), 'umi': dict(isd=200., h_bs=10., min_dist=10.)}
@@ -63,7 +63,6 @@ class RadioConfig:
         return -174 + 10 * np.log10(self.bandwidth_hz) + self.ue_nf_db
 
 # %% ../nbs/01_radio.ipynb #e1f07b12
-_HEX_DIRS = np.array([[1, 0], [0, 1], [-1, 1], [-1, 0], [0, -1], [1, -1]])
 SECTOR_AZIMUTHS = np.array([30., 150., 270.])
 
 def _hex_ring_distance(qr: np.ndarray) -> np.ndarray:
@@ -322,8 +321,9 @@ def _in_hexagon(p: np.ndarray, r: float) -> np.ndarray:
     return (x <= r * np.sqrt(3) / 2) & (x / np.sqrt(3) + y <= r)
 
 # %% ../nbs/01_radio.ipynb #0d0f4fe2
+CQI_MAX = 15  # the highest CQI index (TS 38.214 table 5.2.2.1-2)
 CQI_TABLE = pd.DataFrame({
-    'cqi': np.arange(1, 16),
+    'cqi': np.arange(1, CQI_MAX + 1),
     'modulation': ['QPSK'] * 6 + ['16QAM'] * 3 + ['64QAM'] * 6,
     'code_rate_x1024': [78, 120, 193, 308, 449, 602, 378, 490, 616, 466, 567, 666, 772, 873, 948],
     'efficiency': [0.1523, 0.2344, 0.3770, 0.6016, 0.8770, 1.1758, 1.4766, 1.9141, 2.4063,
@@ -338,7 +338,7 @@ def sinr_to_cqi(sinr: npt.ArrayLike) -> np.ndarray:
 # %% ../nbs/01_radio.ipynb #5b63fd8c
 def cqi_efficiency(cqi: npt.ArrayLike) -> np.ndarray:
     "Spectral efficiency (bit/s/Hz) of `cqi`, with CQI 0 served at the CQI-1 format."
-    return CQI_TABLE.efficiency.values[np.clip(np.asarray(cqi), 1, 15) - 1]
+    return CQI_TABLE.efficiency.values[np.clip(np.asarray(cqi), 1, CQI_MAX) - 1]
 
 # %% ../nbs/01_radio.ipynb #1b54731b
 def cqi_capacity(cqi: npt.ArrayLike, cfg: RadioConfig | None = None) -> np.ndarray:

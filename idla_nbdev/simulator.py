@@ -127,6 +127,11 @@ class SimConfig:
     @property
     def n_substeps(self) -> int: return round(self.step_minutes * 60 / self.substep_s)
 
+    @property
+    def steps_per_day(self) -> int:
+        "O&M periods per day (96 of 15 minutes): the length of a generated traffic mask."
+        return round(24 * 60 / self.step_minutes)
+
 # %% ../nbs/02_simulator.ipynb #2fe4e377
 _USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw',
                 'shadow_z', 'rx_mw')
@@ -140,7 +145,8 @@ class Simulator:
         self.cfg = cfg = config or SimConfig()
         self.layout: Layout = hex_layout(cfg.n_sites, cfg.radio.isd, cfg.edge)
         self.rng = np.random.default_rng(cfg.seed)
-        self.mask = cfg.traffic_mask if cfg.traffic_mask is not None else generate_traffic_mask(seed=cfg.seed)
+        self.mask = (cfg.traffic_mask if cfg.traffic_mask is not None else
+                     generate_traffic_mask(steps_per_day=cfg.steps_per_day, seed=cfg.seed))
         self.t = cfg.start_step
         self.services: list[ServiceType] = []
         self.peak_users = np.zeros((self.n_cells, 0))

@@ -15,6 +15,7 @@ from scipy.optimize import minimize
 from .system_model import Q_MIN
 from .estimator import solver_inputs
 from .observation import obs_layout, obs_columns
+from .radio import CQI_MAX
 
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
@@ -709,7 +710,7 @@ def synthetic_cells(n_cells: int, pool: torch.Tensor, H: int, max_slices: int = 
     at = obs_layout(H)
     for k in ('users', 'cqi', 'offered', 'capacity'):
         obs[..., at[k]] *= torch.exp(0.1 * torch.randn(n_cells, max_slices, 1, generator=g))
-    obs[..., at['cqi']] = obs[..., at['cqi']].clamp(max=15)
+    obs[..., at['cqi']] = obs[..., at['cqi']].clamp(max=CQI_MAX)
     weights = torch.ones(max_slices) if max_slices <= 2 else \
         torch.tensor([0.] + [0.3 / (max_slices - 2)] * (max_slices - 2) + [0.7])
     k = torch.multinomial(weights, n_cells, replacement=True, generator=g) + 1

@@ -83,3 +83,7 @@ def test_a_traffic_mask_without_a_slice_type_is_an_error(cloud_xr):
     mask = generate_traffic_mask(('embb',))
     with pytest.raises(ValueError, match="the traffic mask has no column for service type 'cloud_xr'"):
         Simulator(SimConfig(n_sites=1, slices=('embb', 'cloud_xr'), traffic_mask=mask))
+
+def test_a_day_has_as_many_steps_as_the_period_length_gives():
+    sim = Simulator(SimConfig(n_sites=1, step_minutes=30.))
+    assert sim.steps_per_day == sim.cfg.steps_per_day == 48 and SimConfig().steps_per_day == 96
