@@ -78,8 +78,8 @@ class IDLAPolicy(Policy):
     log goes in through `sim_obs`; the partitions come out of `Partitioner.solve`, warm-started from the policy's last
     decision. A cell the estimator cannot serve (NaN) gets the traffic-proportional split."""
     name = 'IDLA'
-    def __init__(self, estimator, solver: Callable = fast_solve, headroom: float = 0.2, **solver_options):
-        super().__init__(); self.door, self.prev = Partitioner(estimator, headroom, solver, **solver_options), None
+    def __init__(self, estimator, solver: Callable | str = 'fast', headroom: float = 0.2, **settings):
+        super().__init__(); self.door, self.prev = Partitioner(estimator, headroom, solver, **settings), None
     def decide(self, sim, history):
         obs, mask = sim_obs(sim, history, self.door.estimator.cfg.H)
         prev = self.prev if self.prev is not None and self.prev.shape == tuple(mask.shape) else None

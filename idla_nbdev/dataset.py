@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction, read_checked
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
 from .radio import RadioConfig, cqi_capacity
-from .observation import H_DEFAULT, HISTORY_NAMES, history_columns, slice_capacity
+from .observation import H_DEFAULT, history_names, history_columns, slice_capacity
 
 # %% auto #0
 __all__ = ['SPREAD_COLUMNS', 'NUMERIC_KPIS', 'explore_shares', 'outcome_spread', 'collect_kpis', 'make_samples',
@@ -79,7 +79,7 @@ def make_samples(kpis: pd.DataFrame, H: int = H_DEFAULT, x_col: str = 'share',
     for h in range(1, H + 1):
         prev_step = g.step.shift(h)
         complete &= (prev_step == k.step - h).values  # the previous H steps of this slice are all there
-        for kpi in HISTORY_NAMES: out[f'{kpi}_{h}'] = g[kpi].shift(h)
+        for kpi in history_names(): out[f'{kpi}_{h}'] = g[kpi].shift(h)
         complete &= out[f'throughput_{h}'].notna().values  # and served users (an empty slice reports no QoS)
     out = out[complete & (k.users > 0).values].reset_index(drop=True)
     if out.empty:

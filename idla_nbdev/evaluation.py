@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, time
 from typing import Callable, Iterable, Sequence
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import numpy.typing as npt
@@ -19,19 +19,36 @@ from .system_model import Q_MIN, service_type, read_checked, cli_errors
 from .simulator import Simulator, SimConfig
 from .dataset import make_samples
 from .observation import H_DEFAULT
-from .solver import fast_solve
+from .solver import fast_solve, make_solver
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
 from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, \
     run_policy, sim_obs, recent_history
 
 # %% auto #0
-__all__ = ['SCHEMES', 'METRICS', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices',
-           'run_experiment', 'run_seeds', 'converged', 'summary_table', 'half_width', 'interval_table',
-           'adaptation_steps', 'paper_claims', 'plot_relative_throughput', 'plot_q_cdf', 'plot_learning_curve',
-           'plot_partition', 'partition_panel', 'phase_notes', 'experiment_report', 'plot_new_slice',
-           'counterfactual_errors', 'experiment_cli']
+__all__ = ['SCHEMES', 'METRICS', 'PolicySpec', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator',
+           'add_new_slices', 'run_experiment', 'run_seeds', 'converged', 'summary_table', 'half_width',
+           'interval_table', 'adaptation_steps', 'paper_claims', 'plot_relative_throughput', 'plot_q_cdf',
+           'plot_learning_curve', 'plot_partition', 'partition_panel', 'phase_notes', 'experiment_report',
+           'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
 
 # %% ../nbs/07_evaluation.ipynb #326eea55
+@dataclass(frozen=True)
+class PolicySpec:
+    """IDLA's decision rule as a config names it: the solver (a name in `SOLVERS`, notebook 05), its settings (None:
+    its online default, `SPEED` for the fast method) and the headroom."""
+    solver: str = 'fast'
+    settings: dict | None = None
+    headroom: float = 0.2
+
+    def __post_init__(self):
+        if not isinstance(self.headroom, (int, float)) or not self.headroom >= 0:
+            raise ValueError(f"IDLA's headroom must be a number >= 0, got {self.headroom!r}")
+        make_solver(self.solver, **(self.settings or {}))  # an unknown solver or setting fails here, not mid-run
+
+    def policy(self, estimator: QoSEstimator) -> IDLAPolicy:
+        "IDLA on `estimator` with this rule."
+        return IDLAPolicy(estimator, self.solver, self.headroom, **(self.settings or {}))
+
 @dataclass
 class ExperimentConfig:
     "The online experiment; defaults run in minutes on 2 cores."
@@ -48,8 +65,13 @@ class ExperimentConfig:
     seed: int = 0  # the first seed
     seeds: int = 3  # seeds run by `run_seeds` and the console script: seed, seed + 1, ...
     td3: bool = False  # also run TD3, a second deep-RL baseline
+    idla: PolicySpec = field(default_factory=PolicySpec)  # in JSON: {"solver": ..., "settings": {...}, "headroom": ...}
 
     def __post_init__(self):
+        if isinstance(self.idla, dict):  # from JSON, or from `asdict` in a worker process
+            unknown = set(self.idla) - {f.name for f in fields(PolicySpec)}
+            if unknown: raise ValueError(f"unknown IDLA setting(s) {sorted(unknown)}; known: solver, settings, headroom")
+            self.idla = PolicySpec(**self.idla)
         for f, lo in (('n_sites', 1), ('steps', 2), ('start_step', 0), ('rl_gradient_steps', 0), ('seed', 0),
                       ('seeds', 1)):
             v = getattr(self, f)
@@ -101,7 +123,7 @@ SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
            Scheme('DRL (SAC)', _drl(SACPolicy), rebuild=True),
            Scheme('DRL (TD3)', _drl(TD3Policy), rebuild=True, when=lambda cfg: cfg.td3),
            Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
-           Scheme('IDLA', lambda sim, est, cfg: IDLAPolicy(est), collects=True)]
+           Scheme('IDLA', lambda sim, est, cfg: cfg.idla.policy(est), collects=True)]
 
 # %% ../nbs/07_evaluation.ipynb #732d63ae
 def scheme_order(labels: Iterable[str]) -> list[str]:

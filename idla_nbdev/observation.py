@@ -12,7 +12,7 @@ import torch
 from .radio import CQI_MAX, RadioConfig, cqi_capacity
 
 # %% auto #0
-__all__ = ['KPI_FIELDS', 'KEY_COLUMNS', 'HISTORY_KPIS', 'HISTORY_NAMES', 'H_DEFAULT', 'KPIField', 'slice_capacity', 'HistoryKPI',
+__all__ = ['KPI_FIELDS', 'KEY_COLUMNS', 'HISTORY_KPIS', 'H_DEFAULT', 'KPIField', 'slice_capacity', 'HistoryKPI', 'history_names',
            'history_columns', 'obs_columns', 'obs_layout', 'transform_obs', 'ObsKeys', 'kpis_to_obs']
 
 # %% ../nbs/02a_observation.ipynb #f068277f
@@ -69,7 +69,7 @@ class HistoryKPI:
     missing: Callable[[dict], np.ndarray | float]
     when_missing: str  # `missing` in words
 
-HISTORY_KPIS = (
+HISTORY_KPIS = [  # the one place a history KPI is added: everything below reads it when called
     HistoryKPI('users', 'users', torch.log1p, _zero, '0'),
     HistoryKPI('cqi', 'CQI', lambda v: v / CQI_MAX, _cell_cqi, "the cell's mean CQI in the last period (9 if unknown)"),
     HistoryKPI('offered', 'Mbit/s', torch.log1p, _zero, '0'),
@@ -77,14 +77,18 @@ HISTORY_KPIS = (
     HistoryKPI('share', 'fraction', torch.log1p, _equal_split, "an equal split of the cell"),
     HistoryKPI('throughput', 'Mbit/s', torch.log1p, _v_req, 'its SLA v*'),
     HistoryKPI('delay', 'ms', torch.log1p, _d_req, 'its SLA d*'),
-)
-HISTORY_NAMES = tuple(k.name for k in HISTORY_KPIS)
+]
+
+def history_names() -> tuple[str, ...]:
+    "The names of `HISTORY_KPIS`, in model order, as the list stands now."
+    return tuple(k.name for k in HISTORY_KPIS)
+
 H_DEFAULT = 4  # lags a sample table keeps (an estimator reads its own H <= this)
 
 # %% ../nbs/02a_observation.ipynb #f4f775b5
 def history_columns(H: int = H_DEFAULT) -> list[str]:
     "Names of the history features: each of `HISTORY_KPIS`, lag 1 (the last period) to H."
-    return [f'{k}_{h}' for k in HISTORY_NAMES for h in range(1, H + 1)]
+    return [f'{k}_{h}' for k in history_names() for h in range(1, H + 1)]
 
 def obs_columns(H: int) -> list[str]:
     "Observation features, in model order: requirements, then the history of each of `HISTORY_KPIS`."
@@ -93,7 +97,7 @@ def obs_columns(H: int) -> list[str]:
 def obs_layout(H: int) -> dict[str, slice]:
     """Where each feature group sits in an observation row of `obs_columns(H)`: `requirements`, then each history KPI's
     H lags."""
-    return {'requirements': slice(0, 2)} | {k: slice(2 + i * H, 2 + (i + 1) * H) for i, k in enumerate(HISTORY_NAMES)}
+    return {'requirements': slice(0, 2)} | {k: slice(2 + i * H, 2 + (i + 1) * H) for i, k in enumerate(history_names())}
 
 # %% ../nbs/02a_observation.ipynb #235b7dfc
 def transform_obs(obs: torch.Tensor, H: int) -> torch.Tensor:
@@ -141,8 +145,8 @@ def kpis_to_obs(kpis: pd.DataFrame | None, period: int | None = None, H: int = 1
     ri, rj = _positions(keys, recent)
     keep = (ri >= 0) & (rj >= 0)
     lag = (period - recent.step.to_numpy()).astype(int)[keep]
-    lags = {k: np.full((H, n, S), np.nan) for k in HISTORY_NAMES}
-    for k in HISTORY_NAMES: lags[k][lag, ri[keep], rj[keep]] = recent[k].to_numpy(float)[keep]
+    lags = {k: np.full((H, n, S), np.nan) for k in history_names()}
+    for k in history_names(): lags[k][lag, ri[keep], rj[keep]] = recent[k].to_numpy(float)[keep]
     cell_cqi = np.full(n, 9.)
     last = kpis[kpis.step == kpis.step[kpis.step <= period].max()] if (kpis.step <= period).any() else kpis.iloc[:0]
     ci = keys.cells.get_indexer(last.cell)
@@ -155,5 +159,5 @@ def kpis_to_obs(kpis: pd.DataFrame | None, period: int | None = None, H: int = 1
     at = obs_layout(H)
     obs = np.zeros((n, S, len(obs_columns(H))))
     obs[..., at['requirements']] = req
-    for k in HISTORY_NAMES: obs[..., at[k]] = lags[k].transpose(1, 2, 0)
+    for k in history_names(): obs[..., at[k]] = lags[k].transpose(1, 2, 0)
     return torch.tensor(obs, dtype=torch.float32), torch.tensor(mask), keys

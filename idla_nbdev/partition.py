@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import gc, json, re, time
+import functools, gc, json, re, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,17 +15,18 @@ import torch
 from fastcore.script import call_parse, Param, store_true
 from .system_model import qos_satisfaction, read_checked, cli_errors
 from .radio import RadioConfig
-from .observation import KPI_FIELDS, KEY_COLUMNS, kpis_to_obs
+from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
-from .solver import SPEED, fast_solve, unservable_cells
+from .solver import SPEED, fast_solve, make_solver, unservable_cells
 from .scale import solve_chunked, dask_solve, local_client
 
 # %% auto #0
-__all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'apply_column_map', 'read_table', 'load_column_map', 'screen_rows',
-           'dedicated_percent', 'warm_start', 'Partition', 'snssai', 'partition_table', 'previous_partition',
-           'traffic_split', 'Partitioner', 'partition_cli', 'train_cli']
+__all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'apply_column_map', 'read_table', 'load_column_map', 'join_sla',
+           'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'snssai', 'partition_table',
+           'previous_partition', 'traffic_split', 'last_period', 'active_slices', 'Partitioner', 'partition_cli',
+           'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #f0f7f93e
 PM_COUNTERS_3GPP = {
@@ -123,6 +124,32 @@ def _reasons(failures: pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/05a_partition.ipynb #1b64709f
 DUPLICATE = 'identical duplicate of an earlier row (dropped; its cell is served)'
 
+def join_sla(table: pd.DataFrame, sla: pd.DataFrame) -> pd.DataFrame:
+    """`table` with `v_req, d_req` from an SLA table keyed by `slot` (or `cell, slot`); NaN for a slice it does not
+    list. A slice listed twice is an error."""
+    on = ['cell', 'slot'] if 'cell' in sla else ['slot']
+    contract = sla.assign(**{c: sla[c].astype(str) for c in on}).set_index(on)[['v_req', 'd_req']]
+    if contract.index.duplicated().any():
+        raise ValueError(f"SLA table: {contract.index[contract.index.duplicated()][0]} is listed twice")
+    at = pd.MultiIndex.from_arrays([table[c].astype(str) for c in on]) if len(on) > 1 else pd.Index(table.slot.astype(str))
+    return table.assign(v_req=contract.v_req.reindex(at).to_numpy(), d_req=contract.d_req.reindex(at).to_numpy())
+
+def _across_rows(typed: pd.DataFrame, ok: np.ndarray, flag: Callable) -> np.ndarray:
+    """The checks across rows, among the rows `ok` so far: an identical copy of an earlier row (dropped), conflicting
+    rows of one key, a cell whose shares sum past 1. `flag(rows, reasons)` records each; returns the rows still ok."""
+    keys = typed[KEY_COLUMNS].astype({'cell': str, 'slot': str})
+    copy = ok & typed.duplicated(keep='first')
+    flag(typed.index[copy], [DUPLICATE] * copy.sum())
+    ok = ok & ~copy
+    clash = ok & keys[ok].duplicated(keep=False).reindex(keys.index, fill_value=False)
+    flag(typed.index[clash], ['conflicting rows for period {}, cell {}, slice {}'.format(*k)
+                              for k in keys[clash].itertuples(index=False)])
+    ok = ok & ~clash
+    total = typed.share.where(ok).groupby([keys.step, keys.cell]).transform('sum')
+    over = ok & (total > 1 + 1e-6)
+    flag(typed.index[over], [f"the shares of cell {c} sum to {s:.3f} > 1" for c, s in zip(keys.cell[over], total[over])])
+    return ok & ~over
+
 def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`(rows, quarantine)`: the rows of a KPI table that pass every check, typed (`step` int, SLA joined from `sla`
     where given), and the others with `row` (their position in the input) and `reason`."""
@@ -132,12 +159,7 @@ def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[p
     def flag(rows: pd.Index, texts):
         for r, text in zip(rows, texts): why.setdefault(r, []).append(text)
     if sla is not None:
-        on = ['cell', 'slot'] if 'cell' in sla else ['slot']
-        contract = sla.assign(**{c: sla[c].astype(str) for c in on}).set_index(on)[['v_req', 'd_req']]
-        if contract.index.duplicated().any():
-            raise ValueError(f"SLA table: {contract.index[contract.index.duplicated()][0]} is listed twice")
-        at = pd.MultiIndex.from_arrays([t[c].astype(str) for c in on]) if len(on) > 1 else pd.Index(t.slot.astype(str))
-        t = t.assign(v_req=contract.v_req.reindex(at).to_numpy(), d_req=contract.d_req.reindex(at).to_numpy())
+        t = join_sla(t, sla)
         unknown = t.index[t.v_req.isna()]
         flag(unknown, [f"unknown slice {s!r}: not in the SLA table" for s in t.slot[unknown]])
         named |= {(r, c) for r in unknown for c in ('v_req', 'd_req')}
@@ -154,18 +176,7 @@ def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[p
         f = _reasons(e.failure_cases)
         f = f[[(r, c) not in named for r, c in zip(f.index, f.column)]]
         flag(f.index, f.reason)
-    ok = ~t.index.isin(list(why))
-    keys = typed[KEY_COLUMNS].astype({'cell': str, 'slot': str})
-    copy = ok & typed.duplicated(keep='first')
-    flag(t.index[copy], [DUPLICATE] * copy.sum())
-    ok &= ~copy
-    clash = ok & keys[ok].duplicated(keep=False).reindex(keys.index, fill_value=False)
-    flag(t.index[clash], ['conflicting rows for period {}, cell {}, slice {}'.format(*k) for k in keys[clash].itertuples(index=False)])
-    ok &= ~clash
-    total = typed.share.where(ok).groupby([keys.step, keys.cell]).transform('sum')
-    over = ok & (total > 1 + 1e-6)
-    flag(t.index[over], [f"the shares of cell {c} sum to {s:.3f} > 1" for c, s in zip(keys.cell[over], total[over])])
-    ok &= ~over
+    ok = _across_rows(typed, ~t.index.isin(list(why)), flag)
     rows = typed[ok].astype({'step': int})
     quarantine = t.loc[~ok, [c for c in KEY_COLUMNS if c in t]]
     quarantine = quarantine.assign(reason=['; '.join(dict.fromkeys(why[r])) for r in quarantine.index])
@@ -264,21 +275,65 @@ def traffic_split(rows: pd.DataFrame) -> pd.DataFrame:
     n = rows.groupby('cell').slot.transform('size')
     return rows.assign(share=np.where(bad | (tot <= 0), 1 / n, w / tot.where(tot > 0, 1)))
 
+# %% ../nbs/05a_partition.ipynb #64991a50
+def last_period(table: pd.DataFrame) -> int:
+    "The last integer period of a KPI table: the one to decide after."
+    step = pd.to_numeric(table.step, errors='coerce')
+    if not (step == step.round()).any(): raise ValueError("KPI table: no row has an integer period")
+    return int(step[step == step.round()].max())
+
+def active_slices(rows: pd.DataFrame, quarantine: pd.DataFrame, period: int, sla: pd.DataFrame | None) -> pd.DataFrame:
+    """`cell, slot, v_req, d_req` of the slices IDLA decides for: those reported in `period` by cells none of whose
+    rows of that period (or of no known period) was quarantined, plus the slices an SLA table with a `cell` column
+    deploys in those cells without a report yet."""
+    q_step = pd.to_numeric(quarantine.step, errors='coerce')
+    unplaced = q_step.isna() | (q_step != q_step.round())  # a row of no known period may be this period's
+    hurt = quarantine.cell[((q_step == period) | unplaced) & (quarantine.reason != DUPLICATE)].dropna().astype(str)
+    active = rows[(rows.step == period) & ~rows.cell.isin(hurt)][['cell', 'slot', 'v_req', 'd_req']]
+    if sla is None or 'cell' not in sla: return active
+    new = sla.assign(cell=sla.cell.astype(str), slot=sla.slot.astype(str))
+    new = new[new.cell.isin(active.cell) & ~(new.cell + '|' + new.slot).isin(active.cell + '|' + active.slot)]
+    return pd.concat([active, new[['cell', 'slot', 'v_req', 'd_req']]], ignore_index=True)
+
+def _on_grid(prev: pd.DataFrame, keys: ObsKeys) -> np.ndarray:
+    "The partition in force on the `(cells, slots)` grid of `keys` (0 where it has no share)."
+    i, j = keys.cells.get_indexer(prev.cell), keys.slots.get_indexer(prev.slot)
+    x, ok = np.zeros((len(keys.cells), len(keys.slots)), np.float32), (i >= 0) & (j >= 0)
+    x[i[ok], j[ok]] = prev.share[ok]
+    return x
+
+def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.Index) -> list[pd.DataFrame]:
+    "The cells in `rest` (not decided by IDLA): the partition in force where there is one, else the traffic split."
+    parts = []
+    if prev is not None and len(kept := prev[prev.cell.isin(rest)]):
+        parts.append(partition_table(*_grid(kept, 'share'), 'previous'))
+        rest = rest[~rest.isin(kept.cell)]
+    if len(rest):
+        last = table.assign(cell=table.cell.astype(str), slot=table.slot.astype(str),
+                            step=pd.to_numeric(table.step, errors='coerce'))
+        last = last[last.cell.isin(rest) & last.slot.notna() & last.slot.ne('nan')]
+        last = last[last.step == last.groupby('cell').step.transform('max')].drop_duplicates(['cell', 'slot'])
+        parts.append(partition_table(*_grid(traffic_split(last), 'share'), 'fallback'))
+    return parts
+
 # %% ../nbs/05a_partition.ipynb #bf3bd3b5
 class Partitioner:
     """IDLA at the front door: `partition(kpis, previous, sla)` turns a period's KPI table into every cell's next
     partition; `fit(kpi_log)` trains (or fine-tunes) its estimator on a user's log. `estimator`: a `QoSEstimator`, a
-    checkpoint path, or None for the shipped one (checked before use)."""
+    checkpoint path, or None for the shipped one (checked before use). `solver`: a name in `SOLVERS` or a function of
+    the solver contract, its `settings` by keyword (the fast method's default: `SPEED`)."""
     def __init__(self, estimator: QoSEstimator | str | Path | None = None, headroom: float = 0.2,
-                 solver: Callable = fast_solve, radio: RadioConfig | None = None, chunk: int = 10_000, **solver_options):
+                 solver: Callable | str = 'fast', radio: RadioConfig | None = None, chunk: int = 10_000, **settings):
         if isinstance(estimator, QoSEstimator): self.estimator, self.checkpoint, self.checkpoint_sha256 = estimator, 'in memory', None
         else:
             path = Path(estimator) if estimator is not None else default_checkpoint()
             self.estimator, self.checkpoint = load_estimator(path), str(estimator or 'shipped')
             self.checkpoint_sha256 = checkpoint_digest(path)  # names exactly which weights decided
         if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
-        self.headroom, self.solver, self.radio, self.chunk = headroom, solver, radio or RadioConfig(), chunk
-        self.options = (SPEED if solver is fast_solve else {}) | solver_options
+        settings = (SPEED if solver in ('fast', fast_solve) else {}) | settings  # the fast method online: its speed setting
+        self.solver_name = solver if isinstance(solver, str) else solver.__name__
+        self.solver = make_solver(solver, **settings) if isinstance(solver, str) else functools.partial(solver, **settings)
+        self.headroom, self.radio, self.chunk = headroom, radio or RadioConfig(), chunk
 
     def solve(self, obs: torch.Tensor, mask: torch.Tensor, x_prev: np.ndarray | None = None, client=None,
               progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -290,11 +345,11 @@ class Partitioner:
         o, m, x0 = obs[served], mask[served], warm_start(mask, x_prev)[served]
         if client is not None:
             tidy = dask_solve(self.estimator, o, m, chunk=self.chunk, client=client, x_prev=x0, headroom=self.headroom,
-                              solver=self.solver, **self.options)
+                              solver=self.solver)
             x[np.flatnonzero(served)[tidy.cell], tidy.slot] = tidy.share
             return x, served
         x[served] = solve_chunked(self.estimator, o, m, x0, chunk=self.chunk, solver=self.solver, headroom=self.headroom,
-                                  progress=progress, **self.options).x
+                                  progress=progress).x
         return x, served
 
     def partition(self, kpis: str | Path | pd.DataFrame, previous: str | Path | pd.DataFrame | None = None,
@@ -308,53 +363,25 @@ class Partitioner:
         prev = None if previous is None else previous_partition(read_table(previous, 'previous partition'))
         rows, quarantine = screen_rows(table, sla_t)
         rows = rows.assign(cell=rows.cell.astype(str), slot=rows.slot.astype(str))
-        step = pd.to_numeric(table.step, errors='coerce')
-        period = int(step[step == step.round()].max()) if step.notna().any() else None
-        if period is None: raise ValueError("KPI table: no row has an integer period")
-        q_step = pd.to_numeric(quarantine.step, errors='coerce')
-        unplaced = q_step.isna() | (q_step != q_step.round())  # a row of no known period may be this period's
-        hurt = quarantine.cell[((q_step == period) | unplaced) & (quarantine.reason != DUPLICATE)].dropna().astype(str)
-        now = rows[(rows.step == period) & ~rows.cell.isin(hurt)]
-        active = now[['cell', 'slot', 'v_req', 'd_req']]
-        if sla_t is not None and 'cell' in sla_t:  # slices the SLA table deploys that have no report yet
-            new = sla_t.assign(cell=sla_t.cell.astype(str), slot=sla_t.slot.astype(str))
-            new = new[new.cell.isin(active.cell) & ~(new.cell + '|' + new.slot).isin(active.cell + '|' + active.slot)]
-            active = pd.concat([active, new[['cell', 'slot', 'v_req', 'd_req']]], ignore_index=True)
-        parts, unserved = [], []
+        period = last_period(table)
+        active = active_slices(rows, quarantine, period, sla_t)
+        parts = []
         if len(active):
             H = self.estimator.cfg.H
             obs, mask, keys = kpis_to_obs(rows[rows.step > period - H], period, H, active, self.radio)
-            x_prev = None
-            if prev is not None:
-                i, j = keys.cells.get_indexer(prev.cell), keys.slots.get_indexer(prev.slot)
-                x_prev = np.zeros(mask.shape, np.float32)
-                x_prev[i[(i >= 0) & (j >= 0)], j[(i >= 0) & (j >= 0)]] = prev.share[(i >= 0) & (j >= 0)]
-            x, served = self.solve(obs, mask, x_prev, client, progress)
+            x, served = self.solve(obs, mask, None if prev is None else _on_grid(prev, keys), client, progress)
             parts.append(partition_table(keys.cells[served], keys.slots, x[served], mask[served].numpy(), 'idla'))
-            unserved = list(keys.cells[~served])
-        done = set(parts[0].cell) if parts else set()
-        if unserved:
-            quarantine = pd.concat([quarantine, pd.DataFrame({'cell': unserved, 'reason': 'the estimator returned NaN for this cell'})],
-                                   ignore_index=True)
+            unserved = pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
+            quarantine = pd.concat([quarantine, unserved], ignore_index=True) if len(unserved) else quarantine
         cells = pd.Index(pd.concat([table.cell.dropna().astype(str)] + ([prev.cell] if prev is not None else [])).unique())
-        rest = cells[~cells.isin(done)]
-        if prev is not None and len(kept := prev[prev.cell.isin(rest)]):
-            c, s, xp, mp = _grid(kept, 'share')
-            parts.append(partition_table(c, s, xp, mp, 'previous'))
-            rest = rest[~rest.isin(kept.cell)]
-        if len(rest):
-            last = table.assign(cell=table.cell.astype(str), slot=table.slot.astype(str), step=step)
-            last = last[last.cell.isin(rest) & last.slot.notna() & last.slot.ne('nan')]
-            last = last[last.step == last.groupby('cell').step.transform('max')].drop_duplicates(['cell', 'slot'])
-            c, s, xf, mf = _grid(traffic_split(last), 'share')
-            parts.append(partition_table(c, s, xf, mf, 'fallback'))
-        out = pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(parts[0].cell if parts else [])]),
+                        ignore_index=True)
         counts = out.drop_duplicates('cell').source.value_counts()
         summary = dict(period=period, cells=int(out.cell.nunique()), **{f'cells_{k}': int(counts.get(k, 0)) for k in
                        ('idla', 'previous', 'fallback')}, rows=len(table), rows_quarantined=int(quarantine.row.notna().sum()),
                        seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
                        checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom,
-                       solver=self.solver.__name__)
+                       solver=self.solver_name)
         return Partition(out, quarantine, summary)
 
     def fit(self, kpi_log: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None = None,

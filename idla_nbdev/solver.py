@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_solver.ipynb #c49f540c
 from __future__ import annotations
-import functools, itertools, math, time
+import dataclasses, functools, inspect, itertools, math, time, typing
 from dataclasses import dataclass, replace
 from typing import Callable
 import numpy as np
@@ -25,8 +25,9 @@ __all__ = ['Cells', 'KNOWN_FAMILIES', 'SLOPE_CAP', 'SPEED', 'SOLVERS', 'toy_qos'
            'check_cells', 'checked_inputs', 'unservable_cells', 'with_headroom', 'log_utility', 'slice_values',
            'SolveResult', 'kkt_measures', 'floored_cells', 'solve_result', 'SolverConfig', 'idla_solve', 'eq15_solve',
            'max_plus_dp', 'grid_dp_solve', 'slsqp_solve', 'simplex_grid', 'oracle_solve', 'separable_qp_step',
-           'satisfaction_points', 'project_capped', 'start_grid', 'fast_solve', 'lattice_point', 'lattice_solve',
-           'observation_pool', 'synthetic_cells']
+           'satisfaction_points', 'project_capped', 'start_grid', 'FastConfig', 'fast_solve', 'lattice_point',
+           'LatticeConfig', 'lattice_solve', 'register_solver', 'solver_settings', 'make_solver', 'observation_pool',
+           'synthetic_cells']
 
 # %% ../nbs/05_solver.ipynb #0adca1c0
 def toy_qos(x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
@@ -348,9 +349,9 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
 
 # %% ../nbs/05_solver.ipynb #89ce4ba1
 def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
-               **overrides) -> SolveResult:
+               cfg: SolverConfig | None = None, **overrides) -> SolveResult:
     "The paper's primal-dual iteration literally (eq. 15: one step size for every slice), with Algorithm 1's starts."
-    return idla_solve(f, obs, mask, x_prev, scaled=False, **overrides)
+    return idla_solve(f, obs, mask, x_prev, cfg, **(overrides | dict(scaled=False)))
 
 # %% ../nbs/05_solver.ipynb #a37dac04
 def _shifted_sums(V: torch.Tensor, g: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -535,9 +536,10 @@ def _stationary(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, cap: t
     "Newton's stopping test: the KKT residual, with the caps as bounds, within `tol` relative to the steepest slope."
     return kkt_measures(x, slope, mask, _room(x, cap))[0] <= tol * (1 + slope.abs().amax(-1))
 
-def _trust_region_newton(f, x, obs, mask, cap, radius, K, tol, q_min):
+def _trust_region_newton(f, x, obs, mask, cap, radius, cfg):
     """Active-set Newton on the KKT system with one trust radius per slice, shares capped at `cap`; curvature from
-    successive slopes (secant)."""
+    successive slopes (secant); `cfg.K` iterations at most, stationary within `cfg.tol`."""
+    K, tol, q_min = cfg.K, cfg.tol, cfg.q_min
     g, d = slice_values(f, x, obs, mask, q_min, strict=False)
     curv = d.abs() / x.clamp(min=radius)  # first step: the curvature of a log, slope / share
     r = torch.where(mask, radius, 0.).to(x.dtype)
@@ -598,53 +600,68 @@ def start_grid(mask: torch.Tensor, warm: bool = True) -> int:
     rounding adds up (notebook 05's busy cells of up to 7 slices), and for a DP start that runs alone."""
     return 40 if warm and int(mask.sum(-1).max()) <= 4 else 100
 
-def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, grid: int | None = None,
-               M: int = 4, sigma: float = 0.1, K: int = 30, tol: float = 1e-6, polish: int = 1, q_min: float = Q_MIN,
-               seed: int = 0,
-               device: str | torch.device | None = None) -> SolveResult:
+@dataclass(frozen=True)
+class FastConfig:
+    "Settings of `fast_solve`: the defaults are its most exact; `FastConfig(**SPEED)` is the online setting."
+    grid: int | None = None  # steps of the coarse DP start (default `start_grid`)
+    M: int = 4  # neighbour starts besides the DP start and the warm start
+    sigma: float = 0.1  # spread of the neighbour starts
+    K: int = 30  # Newton iterations at most
+    tol: float = 1e-6  # stationarity tolerance, relative to the steepest slope
+    polish: int = 1  # rounds of local DP where Newton stalled
+    q_min: float = Q_MIN
+    seed: int = 0
+
+def _fast_starts(f: Callable, obs: torch.Tensor, mask: torch.Tensor, x0: torch.Tensor, warm: bool, grid: int,
+                 cfg: FastConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(starts (cells, k, slots), cap)`: the coarse-DP optimum, the warm start and `cfg.M` neighbours, all capped at
+    the slices' satisfaction points; a cell whose warm start satisfies every slice, or that can satisfy all, starts
+    from its solution only."""
+    n = len(mask)
+    g0, _ = slice_values(f, x0, obs, mask, cfg.q_min, slopes=False, strict=False)
+    todo = (g0.sum(-1) < -1e-6).nonzero()[:, 0]  # an objective of 0 is the maximum: every slice satisfied
+    start, cap, settled = x0.clone(), mask.to(x0.dtype), torch.ones(n, dtype=torch.bool, device=obs.device)
+    if len(todo):
+        below, at = satisfaction_points(f, obs[todo], mask[todo])
+        easy = below.sum(-1) < 1  # every slice can be satisfied: any x >= at is optimal
+        cap[todo] = torch.where(easy[:, None], cap[todo], below)
+        settled[todo] = easy
+        dp = max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, cfg.q_min))[0].to(x0.dtype) / grid
+        start[todo] = torch.where(easy[:, None], at / at.sum(-1, keepdim=True), project_capped(dp, below, mask[todo]))
+    starts = torch.stack([start] + ([project_capped(x0, cap, mask)] if warm else []) +
+                         [project_capped(x0 + cfg.sigma * z, cap, mask) for z in _start_noise(cfg.M, x0, cfg.seed)], 1)
+    starts[settled] = start[settled, None]
+    return starts, cap
+
+def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+               cfg: FastConfig | None = None, device: str | torch.device | None = None, **overrides) -> SolveResult:
     """Problem 2 exactly where log q is concave: trust-region Newton on the KKT system, shares capped at the slices'
-    satisfaction points, from the coarse-DP optimum (`grid` steps, default `start_grid`), the warm start (if given)
-    and `M` neighbours."""
+    satisfaction points, from the coarse-DP optimum, the warm start (if given) and neighbours (`FastConfig`, fields
+    overridable by keyword)."""
+    cfg = replace(cfg or FastConfig(), **overrides)
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     warm = x_prev is not None  # else x0 is the equal split, which says nothing about the cell: not a start
-    grid = grid or start_grid(mask, warm)
+    grid = cfg.grid or start_grid(mask, warm)
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
-    with torch.no_grad():
-        g0, _ = slice_values(f, x0, obs, mask, q_min, slopes=False, strict=False)
-        todo = (g0.sum(-1) < -1e-6).nonzero()[:, 0]  # an objective of 0 is the maximum: every slice satisfied
-        start, cap, settled = x0.clone(), mask.to(x0.dtype), torch.ones(n, dtype=torch.bool, device=obs.device)
-        if len(todo):
-            below, at = satisfaction_points(f, obs[todo], mask[todo])
-            easy = below.sum(-1) < 1  # every slice can be satisfied: any x >= at is optimal
-            cap[todo] = torch.where(easy[:, None], cap[todo], below)
-            settled[todo] = easy
-            start[todo] = torch.where(easy[:, None], at / at.sum(-1, keepdim=True), project_capped(
-                max_plus_dp(_grid_values(f, obs[todo], mask[todo], grid, q_min))[0].to(x0.dtype) / grid, below,
-                mask[todo]))
-        # (cells, starts, slots); a settled cell starts from its solution only
-        starts = torch.stack([start] + ([project_capped(x0, cap, mask)] if warm else []) +
-                             [project_capped(x0 + sigma * z, cap, mask) for z in _start_noise(M, x0, seed)], 1)
-        starts[settled] = start[settled, None]
+    with torch.no_grad(): starts, cap = _fast_starts(f, obs, mask, x0, warm, grid, cfg)
     k = starts.shape[1]
     flat = lambda t: t[:, None].expand(n, k, *t.shape[1:]).reshape(n * k, *t.shape[1:])
     x, m, o, u = starts.reshape(n * k, S), flat(mask), flat(obs), flat(cap)
-    x, (g, d), iters, conv = _trust_region_newton(f, x, o, m, u, 1 / grid, K, tol, q_min)
-    for _ in range(polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
+    x, (g, d), iters, conv = _trust_region_newton(f, x, o, m, u, 1 / grid, cfg)
+    for _ in range(cfg.polish):  # rough f: a local DP jumps over the kinks where Newton stalled, then Newton again there
         busy = (~conv & (g.sum(-1) < -1e-6)).nonzero()[:, 0]  # starts where Newton stalled short of a KKT point
         if len(busy) == 0: break
-        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.0025, 8, q_min)[0], u[busy], m[busy])
-        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy],
-                                                                             0.0025, K, tol, q_min)
+        xb = project_capped(_local_dp(f, x[busy], o[busy], m[busy], 0.0025, 8, cfg.q_min)[0], u[busy], m[busy])
+        x[busy], (g[busy], d[busy]), more, conv[busy] = _trust_region_newton(f, xb, o[busy], m[busy], u[busy], 0.0025, cfg)
         iters[busy] += more
     room = _room(x, u)
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m, room)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
-    # then the most stationary
-    best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k
-    return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], q_min,
-                        (g[best], d[best]), room[best], grid_searched=True)
+    best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k  # then the most stationary
+    return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best],
+                        cfg.q_min, (g[best], d[best]), room[best], grid_searched=True)
 
 SPEED = dict(M=0, K=8, polish=1)  # the speed setting: no neighbour starts, 8 Newton iterations, one polish round
 
@@ -658,16 +675,26 @@ def lattice_point(x: torch.Tensor, mask: torch.Tensor, G: int) -> torch.Tensor:
     return (units + (rank < G - units.sum(-1, keepdim=True))).long()
 
 # %% ../nbs/05_solver.ipynb #caca7290
-def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None, G: int = 1000,
-                  coarse: int | None = None, m: int = 8, q_min: float = Q_MIN,
-                  device: str | torch.device | None = None) -> SolveResult:
+@dataclass(frozen=True)
+class LatticeConfig:
+    "Settings of `lattice_solve`."
+    G: int = 1000  # lattice units per cell: shares are multiples of 1 / G
+    coarse: int | None = None  # steps of the DP start (default `start_grid`); must divide G
+    m: int = 8  # reach of each local DP, in its own steps
+    q_min: float = Q_MIN
+
+def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+                  cfg: LatticeConfig | None = None, device: str | torch.device | None = None,
+                  **overrides) -> SolveResult:
     """Problem 2 on the lattice of shares `k / G`, coarse to fine and without slopes: the max-plus DP on a grid of
-    `coarse` steps (default `start_grid`), then local DPs of up to `m` steps, each step a fifth of the one before, down
-    to `1 / G`, from the DP optimum and from the warm start (if given)."""
+    `coarse` steps, then local DPs of up to `m` steps, each step a fifth of the one before, down to `1 / G`, from the
+    DP optimum and from the warm start (if given); `LatticeConfig`, fields overridable by keyword."""
+    cfg = replace(cfg or LatticeConfig(), **overrides)
+    G, m, q_min = cfg.G, cfg.m, cfg.q_min
     t0 = time.perf_counter()
     obs, mask, x0 = check_cells(obs, mask, x_prev)
     warm = x_prev is not None  # as in `fast_solve`: the equal split is not a start
-    coarse = coarse or start_grid(mask, warm)
+    coarse = cfg.coarse or start_grid(mask, warm)
     if G % coarse or coarse >= G:
         raise ValueError(f"the coarse grid must divide the lattice and be coarser, got G={G} and coarse={coarse}")
     if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
@@ -689,6 +716,34 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'lattice': lattice_solve,
            'grid DP': grid_dp_solve, 'SLSQP': slsqp_solve, 'Oracle': oracle_solve}
+
+def register_solver(name: str, solve: Callable, replace: bool = False) -> Callable:
+    """Add `solve` to `SOLVERS` under `name`, so that a config can name it. It keeps the contract:
+    `solve(f, obs, mask=None, x_prev=None, **settings) -> SolveResult` with a feasible `x` for every cell."""
+    if not callable(solve): raise TypeError(f"a solver must be callable, got {type(solve).__name__}")
+    if name in SOLVERS and not replace: raise ValueError(f"solver {name!r} exists; pass replace=True to change it")
+    SOLVERS[name] = solve
+    return solve
+
+def solver_settings(solve: Callable) -> set[str] | None:
+    """The settings `solve` accepts by keyword: its own parameters and the fields of its config dataclass (`cfg`);
+    None where it takes any keyword."""
+    params = inspect.signature(solve).parameters
+    names = {p for p in params if p not in ('f', 'obs', 'mask', 'x_prev', 'cfg')} - {
+        p.name for p in params.values() if p.kind == p.VAR_KEYWORD}
+    config = typing.get_type_hints(solve).get('cfg')
+    config = next((t for t in typing.get_args(config) or (config,) if dataclasses.is_dataclass(t)), None)
+    if config is not None: return names | {f.name for f in dataclasses.fields(config)}
+    return None if any(p.kind == p.VAR_KEYWORD for p in params.values()) else names
+
+def make_solver(name: str, **settings) -> Callable:
+    """The solver registered as `name` (`SOLVERS`) with `settings` bound, e.g. `make_solver('fast', **SPEED)`: what
+    a config names. An unknown name or setting is an error that lists the known ones."""
+    if name not in SOLVERS: raise ValueError(f"unknown solver {name!r}; known: {', '.join(SOLVERS)}")
+    known = solver_settings(SOLVERS[name])
+    unknown = set(settings) - known if known is not None else set()
+    if unknown: raise ValueError(f"solver {name!r} has no setting(s) {sorted(unknown)}; its settings: {sorted(known)}")
+    return functools.partial(SOLVERS[name], **settings) if settings else SOLVERS[name]
 
 # %% ../nbs/05_solver.ipynb #c837e6ed
 def observation_pool(samples: pd.DataFrame, H: int, busiest: float | None = None) -> torch.Tensor:

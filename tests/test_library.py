@@ -87,3 +87,56 @@ def test_a_traffic_mask_without_a_slice_type_is_an_error(cloud_xr):
 def test_a_day_has_as_many_steps_as_the_period_length_gives():
     sim = Simulator(SimConfig(n_sites=1, step_minutes=30.))
     assert sim.steps_per_day == sim.cfg.steps_per_day == 48 and SimConfig().steps_per_day == 96
+
+def test_a_history_kpi_is_added_in_one_place(monkeypatch):
+    "One entry in `HISTORY_KPIS` and the observation, the samples and a new estimator all read it."
+    import torch
+    from idla_nbdev import observation
+    from idla_nbdev.observation import HistoryKPI, obs_columns, obs_layout, kpis_to_obs
+    from idla_nbdev.dataset import make_samples
+    from idla_nbdev.estimator import QoSEstimator, EstimatorConfig
+    monkeypatch.setattr(observation, 'HISTORY_KPIS',
+                        [*observation.HISTORY_KPIS, HistoryKPI('prb_util', 'fraction', torch.log1p, lambda ctx: 0., '0')])
+    assert obs_columns(2)[-2:] == ['prb_util_1', 'prb_util_2']
+    kpis = simulate(Simulator(SimConfig(n_sites=1, start_step=40)), 3, progress=False)
+    obs, mask, keys = kpis_to_obs(kpis, H=2)
+    last = kpis[(kpis.step == kpis.step.max()) & (kpis.cell == keys.cells[0]) & (kpis.slot == keys.slots[0])]
+    assert obs[0, 0, obs_layout(2)['prb_util']][0].item() == pytest.approx(last.prb_util.item(), rel=1e-6)
+    assert {'prb_util_1', 'prb_util_2'} <= set(make_samples(kpis, H=2).columns)
+    assert QoSEstimator(EstimatorConfig(H=2))(torch.full(mask.shape, .5), obs).shape == mask.shape
+
+def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
+    import json
+    from idla_nbdev.solver import SOLVERS, register_solver, fast_solve
+    from idla_nbdev.evaluation import ExperimentConfig
+    from idla_nbdev.estimator import load_estimator
+    calls = []
+    def counting(f, obs, mask=None, x_prev=None, **settings):
+        calls.append(settings)
+        return fast_solve(f, obs, mask, x_prev, **settings)
+    register_solver('counting', counting)
+    try:
+        (tmp_path / 'c.json').write_text(json.dumps({'n_sites': 1, 'idla': {'solver': 'counting', 'settings': {'M': 0, 'K': 5}}}))
+        cfg = ExperimentConfig.from_json(tmp_path / 'c.json')
+        sim = Simulator(SimConfig(n_sites=1, start_step=40))
+        x = cfg.idla.policy(load_estimator())(sim, simulate(sim, 3, progress=False))
+    finally:
+        SOLVERS.pop('counting')
+    assert calls == [{'M': 0, 'K': 5}] and np.allclose(check_partition(x, sim.active).sum(1), 1, atol=1e-5)
+
+def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
+    from idla_nbdev.evaluation import SCHEMES, Scheme, ExperimentConfig, run_experiment, scheme_order
+    from idla_nbdev.baselines import Policy
+    class EqualSplit(Policy):
+        name = 'Equal split'
+        def decide(self, sim, history): return sim.active / sim.active.sum(1, keepdims=True)
+    SCHEMES.append(Scheme('Equal split', lambda sim, est, cfg: EqualSplit()))
+    try:
+        chosen = [s for s in SCHEMES if s.label in ('Traffic', 'Equal split')]
+        k = run_experiment(ExperimentConfig(n_sites=1, steps=4), progress=False, schemes=chosen)['kpis']
+        assert scheme_order(k.scheme)[-1] == 'Equal split'
+    finally:
+        SCHEMES.pop()
+    equal = k[k.scheme == 'Equal split']
+    assert set(equal.phase) == {'T1', 'T2', 'T3'}
+    assert np.allclose(equal.groupby(['phase', 'step', 'cell']).share.sum(), 1)

@@ -7,8 +7,9 @@ import nbformat
 from PIL import Image
 
 def shrink_png(data: bytes, colors: int = 128) -> bytes:
-    "`data` as a palette PNG of at most `colors` colours, or unchanged where that is not smaller."
+    "`data` as a palette PNG of at most `colors` colours, or unchanged where that is not smaller or it is one already."
     im = Image.open(io.BytesIO(data))
+    if im.mode == 'P': return data  # shrunk already: quantising again would only churn the stored bytes
     out = io.BytesIO()
     im.convert('RGB').quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, 'PNG', optimize=True)
     return out.getvalue() if len(out.getvalue()) < len(data) else data
