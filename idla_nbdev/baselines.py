@@ -16,7 +16,7 @@ from .simulator import Simulator, SimConfig
 from .radio import CQI_MAX, RadioConfig, cqi_capacity
 from .dataset import explore_shares
 from .observation import H_DEFAULT, kpis_to_obs
-from .solver import fast_solve, oracle_solve, simplex_grid
+from .solver import oracle_solve, simplex_grid
 from .partition import Partitioner
 
 # %% auto #0

@@ -10,7 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 from .system_model import SERVICE_TYPES, check_nonneg, qos_satisfaction, read_checked
 from .simulator import Simulator, SimConfig, KPI_COLUMNS
-from .radio import RadioConfig, cqi_capacity
+from .radio import RadioConfig
 from .observation import H_DEFAULT, history_names, history_columns, slice_capacity
 
 # %% auto #0

@@ -19,7 +19,8 @@ from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
-from .solver import SPEED, fast_solve, make_solver, unservable_cells
+from .contract import unservable_cells
+from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve, local_client
 
 # %% auto #0

@@ -12,8 +12,9 @@ import torch
 from typing import Callable
 from fastcore.script import call_parse, Param
 from .system_model import cli_errors, first_line
-from .solver import SPEED, Cells, SolveResult, fast_solve, grid_dp_solve, log_utility, observation_pool, \
-    synthetic_cells, checked_inputs, with_headroom
+from .contract import Cells, SolveResult, checked_inputs, log_utility, with_headroom
+from .problems import observation_pool, synthetic_cells
+from .solver import SPEED, fast_solve, grid_dp_solve
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0

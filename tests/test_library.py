@@ -33,7 +33,8 @@ def test_console_script_prints_kpi_table():
                           '--steps', '2', '--sites', '1'], capture_output=True, text=True, check=True).stdout
     assert 'embb' in out and 'throughput' in out
 
-MODULES = ['system_model', 'radio', 'simulator', 'observation', 'dataset', 'estimator', 'solver', 'partition', 'baselines', 'evaluation']
+MODULES = ['system_model', 'radio', 'simulator', 'observation', 'dataset', 'estimator', 'contract', 'problems', 'solver', 'partition',
+           'baselines', 'evaluation']
 
 @pytest.mark.parametrize('module', MODULES)
 def test_exported_functions_have_docstrings_and_type_hints(module):

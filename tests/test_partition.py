@@ -88,7 +88,7 @@ def test_a_cell_the_estimator_returns_nan_for_is_isolated(feed):
 
 def test_solve_chunked_names_a_bad_cell_by_its_index_in_the_input():
     from idla_nbdev.scale import solve_chunked
-    from idla_nbdev.solver import random_toy_cells, toy_qos
+    from idla_nbdev.problems import random_toy_cells, toy_qos
     obs, mask = random_toy_cells(600, 3, seed=0); obs[543, 1, 0] = float('nan')
     with pytest.raises(ValueError, match='cell 543, slot 1'): solve_chunked(toy_qos, obs, mask, chunk=100, M=0)
 

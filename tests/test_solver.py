@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
-from idla_nbdev.solver import (SOLVERS, KNOWN_FAMILIES, fast_solve, grid_dp_solve, idla_solve, known_optimum, lattice_solve,
-                               log_utility, project_simplex, toy_qos)
+from idla_nbdev.contract import log_utility, project_simplex
+from idla_nbdev.problems import KNOWN_FAMILIES, known_optimum, toy_qos
+from idla_nbdev.solver import SOLVERS, fast_solve, grid_dp_solve, idla_solve, lattice_solve
 
 FUNCS = {
     'toy': toy_qos,
