@@ -264,9 +264,10 @@ def _kpi_targets(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     log_v, log_d = _f32(np.log(df.throughput.clip(lower=1e-3))), _f32(np.log(df.delay.clip(lower=1e-2)))
     return log_v, log_d, torch.tensor((df.aug != 2).values)
 
-def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: bool,
-          gen: torch.Generator) -> torch.Tensor:
-    "One batch's loss: error on q, plus the KPI fit (structured) or the monotonicity penalty (paper)."
+def _loss(model: QoSEstimator, batch: tuple, tcfg: TrainConfig, squared: bool, gen: torch.Generator) -> torch.Tensor:
+    """One batch's loss: error on q, plus the KPI fit (structured) or the monotonicity penalty (paper); `batch` is
+    `(x, obs, q, log throughput, log delay, whether the KPIs belong to the share)`."""
+    x, o, q, lv, ld, ok = batch
     dist = (lambda e: e.pow(2)) if squared else torch.abs
     if model.cfg.kind == 'paper':
         xr = torch.rand(len(x), generator=gen)
@@ -276,6 +277,12 @@ def _loss(model: QoSEstimator, x, o, q, lv, ld, ok, tcfg: TrainConfig, squared: 
     return dist(eq3_log(plv, pld, o[:, :2]).exp() - q).mean() + tcfg.kpi_weight * kpi
 
 # %% ../nbs/04_estimator.ipynb #34f88357
+@torch.no_grad()
+def _standardise(model: QoSEstimator, obs: torch.Tensor):
+    "Set the estimator's normalisation to the mean and spread of the transformed observations `obs`."
+    z = transform_obs(obs, model.cfg.H)
+    model.mean.copy_(z.mean(0)); model.std.copy_(z.std(0).clamp(min=1e-3))
+
 def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig | None = None,
                     tcfg: TrainConfig | None = None, progress: bool = False, init: QoSEstimator | None = None):
     """Train a `QoSEstimator` on collected samples `train` (augmented here as `tcfg` says), early-stopped on `val`;
@@ -285,27 +292,23 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
     torch.manual_seed(tcfg.seed)
     for name, part in (('training', train), ('validation', val)):
         if not len(part): raise ValueError(f"no {name} samples: the log needs more cells with H periods of history")
-    model = QoSEstimator(cfg if init is None else init.cfg)
+    model = QoSEstimator(cfg if init is None else init.cfg)  # drawn right after the seed
     if init is not None: model.load_state_dict(init.state_dict())
     data = augment(train[train.aug == 0], tcfg.rule1, tcfg.rule2, relabels=tcfg.relabels, seed=tcfg.seed)
-    x, o, q = to_tensors(data, model.cfg.H)
-    lv, ld, ok = _kpi_targets(data)
-    if init is None:
-        with torch.no_grad():
-            z = transform_obs(o, model.cfg.H)
-            model.mean.copy_(z.mean(0)); model.std.copy_(z.std(0).clamp(min=1e-3))
-    opt = torch.optim.Adam(model.parameters(), lr=tcfg.lr)
+    tensors = (*to_tensors(data, model.cfg.H), *_kpi_targets(data))  # x, obs, q, log throughput, log delay, ok
+    if init is None: _standardise(model, tensors[1])
+    n, opt = len(tensors[0]), torch.optim.Adam(model.parameters(), lr=tcfg.lr)
     gen = torch.Generator().manual_seed(tcfg.seed)
     best, best_state, history, bad = np.inf, None, [], 0
     t0 = time.perf_counter()
     for epoch in tqdm(range(tcfg.max_epochs), disable=not progress, desc='train'):
         if epoch == tcfg.warmup:
             for g in opt.param_groups: g['lr'] = tcfg.mae_lr
-        perm = torch.randperm(len(q), generator=gen)
+        perm = torch.randperm(n, generator=gen)
         model.train()
-        for i in range(0, len(q), tcfg.batch):
+        for i in range(0, n, tcfg.batch):
             b = perm[i:i + tcfg.batch]
-            loss = _loss(model, x[b], o[b], q[b], lv[b], ld[b], ok[b], tcfg, epoch < tcfg.warmup, gen)
+            loss = _loss(model, tuple(t[b] for t in tensors), tcfg, epoch < tcfg.warmup, gen)
             opt.zero_grad(); loss.backward(); opt.step()
         model.eval()
         v = mae(model, val)

@@ -29,7 +29,7 @@ __all__ = ['SCHEMES', 'METRICS', 'PolicySpec', 'ExperimentConfig', 'Scheme', 'sc
            'add_new_slices', 'run_experiment', 'run_seeds', 'converged', 'summary_table', 'half_width',
            'interval_table', 'adaptation_steps', 'paper_claims', 'plot_relative_throughput', 'plot_q_cdf',
            'plot_learning_curve', 'plot_partition', 'partition_panel', 'phase_notes', 'experiment_report',
-           'plot_new_slice', 'counterfactual_errors', 'experiment_cli']
+           'plot_new_slice', 'counterfactual_errors', 'write_experiment', 'experiment_cli']
 
 # %% ../nbs/07_evaluation.ipynb #326eea55
 @dataclass(frozen=True)
@@ -87,6 +87,11 @@ class ExperimentConfig:
             raise ValueError(f"estimator must be 'shipped' or 'train', got {self.estimator!r}")
         if self.estimator == 'train' and self.steps <= H_DEFAULT:
             raise ValueError(f"training on T1 needs more than {H_DEFAULT} steps per phase, got {self.steps}")
+
+    def sim_config(self) -> SimConfig:
+        "The simulated network of this experiment."
+        return SimConfig(n_sites=self.n_sites, slices=self.slices, start_step=self.start_step, load_scale=self.load_scale,
+                         seed=self.seed)
 
     @classmethod
     def from_json(cls, path) -> 'ExperimentConfig':
@@ -154,9 +159,8 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
     """Run T1-T3 for every scheme in `schemes`; returns the KPIs of every scheme and phase, and `info`: the
     estimator's scores and the gradient steps of the learning policies."""
     cfg = cfg or ExperimentConfig()
-    sim_cfg = SimConfig(n_sites=cfg.n_sites, slices=cfg.slices, start_step=cfg.start_step, load_scale=cfg.load_scale,
-                        seed=cfg.seed)
-    runs, info = [], {}
+    sim_cfg = cfg.sim_config()
+    runs, info, collected = [], {}, None  # collected: T1 of the schemes that collect, one run they share
     def phase(sim, policy, name, label, history=None):
         "The first half of a phase lets a learning policy explore; the second (converged) half is scored."
         policy.start_phase(name)
@@ -171,9 +175,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool = True,
         if hasattr(policy, 'updates'): info[f'{label} gradient steps by the end of {name}'] = policy.updates
         return k
 
-    collected = None  # T1 of the schemes that collect: one run, shared
-    for s in schemes:
-        if s.when is not None and not s.when(cfg): continue
+    for s in (s for s in schemes if s.when is None or s.when(cfg)):
         est = None
         if s.collects:
             if collected is None:
@@ -503,6 +505,28 @@ def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.D
     return pd.concat(rows, ignore_index=True).assign(abs_err=lambda d: (d.predicted - d.realised).abs())
 
 # %% ../nbs/07_evaluation.ipynb #37d7d5a1
+def write_experiment(res: dict, out: Path) -> str:
+    """Write a `run_seeds` result to the folder `out`: the tables (CSV), the claims, the KPIs (Parquet), the figures,
+    `report.md` and `config.json`; returns the report."""
+    import matplotlib.pyplot as plt
+    cfg, k = ExperimentConfig(**res['config']), res['kpis']
+    table = summary_table(k)
+    table.to_csv(out / 'summary_per_seed.csv', index=False)
+    interval_table(table).to_csv(out / 'summary.csv', index=False)
+    paper_claims(table, k).to_csv(out / 'claims.csv', index=False)
+    k.to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
+    figures = {'fig4_relative_throughput.png': plot_relative_throughput(k), 'fig5_q_cdf.png': plot_q_cdf(k),
+               'learning_curves.png': plot_learning_curve(k)}
+    for slot, name in enumerate(cfg.new_slices, len(cfg.slices)):
+        figures[f'new_slice_{name}.png'] = plot_new_slice(k, slot).figure
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=80, bbox_inches='tight'); plt.close(fig)
+    report = experiment_report(res, list(figures))
+    (out / 'report.md').write_text(report)
+    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], info=res['info'], seconds=res['seconds']),
+                                                indent=1, default=str))
+    return report
+
 @call_parse
 @cli_errors
 def experiment_cli(
@@ -519,7 +543,6 @@ def experiment_cli(
     """Run the online experiment (T1 collect, T2 optimise, T3 new slices) over several seeds and write the tables,
     figures and a Markdown report."""
     import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
     options = {'--seed': ('seed', seed), '--seeds': ('seeds', seeds), '--sites': ('n_sites', sites),
                '--steps': ('steps', steps), '--estimator': ('estimator', estimator), '--td3': ('td3', td3 or None)}
@@ -529,21 +552,6 @@ def experiment_cli(
         raise ValueError(next((f"{o}: {e}" for field, (o, _) in given.items() if f" {field} " in f" {e} "), str(e))) from None
     if workers is not None and workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    res = run_seeds(cfg, workers=workers)
-    k, table = res['kpis'], summary_table(res['kpis'])
-    table.to_csv(out / 'summary_per_seed.csv', index=False)
-    interval_table(table).to_csv(out / 'summary.csv', index=False)
-    paper_claims(table, k).to_csv(out / 'claims.csv', index=False)
-    k.to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
-    figures = {'fig4_relative_throughput.png': plot_relative_throughput(k), 'fig5_q_cdf.png': plot_q_cdf(k),
-               'learning_curves.png': plot_learning_curve(k)}
-    for slot, name in enumerate(cfg.new_slices, len(cfg.slices)):
-        figures[f'new_slice_{name}.png'] = plot_new_slice(k, slot).figure
-    for name, fig in figures.items():
-        fig.savefig(out / name, dpi=80, bbox_inches='tight'); plt.close(fig)
-    report = experiment_report(res, list(figures))
-    (out / 'report.md').write_text(report)
-    (out / 'config.json').write_text(json.dumps(dict(config=res['config'], info=res['info'], seconds=res['seconds']),
-                                                indent=1, default=str))
+    report = write_experiment(run_seeds(cfg, workers=workers), out)
     print(report.split('## Figures')[0].rstrip())
     print(f"\nwritten to {out}/: report.md, summary.csv, claims.csv, figures, kpis.parquet")

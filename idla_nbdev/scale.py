@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_scale.ipynb #2adf0c89
 from __future__ import annotations
-import hashlib, json, re, threading, time
+import functools, hashlib, json, re, threading, time
 from dataclasses import fields
 import numpy as np
 import pandas as pd
@@ -18,8 +18,8 @@ from .solver import SPEED, fast_solve, grid_dp_solve
 from .estimator import QoSEstimator, estimator_state, estimator_from_state, solver_inputs
 
 # %% auto #0
-__all__ = ['MAIN_GUARD', 'solve_chunked', 'local_client', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS', 'benchmark',
-           'main']
+__all__ = ['MAIN_GUARD', 'TASK_RETRIES', 'solve_chunked', 'local_client', 'dask_solve', 'matmul_gflops', 'RowCounter', 'PeakRSS',
+           'benchmark', 'main']
 
 # %% ../nbs/08_scale.ipynb #7c0e55d3
 def solve_chunked(f: Callable, obs: Cells, mask: Cells, x_prev: Cells | None = None, chunk: int = 10_000,
@@ -50,17 +50,17 @@ def _state_key(state: dict) -> str:
     for k, t in state['state_dict'].items(): h.update(k.encode()); h.update(t.numpy().tobytes())
     return h.hexdigest()
 
-def _solve_chunk(state: dict, key: str, obs: np.ndarray, mask: np.ndarray, x_prev: np.ndarray | None,
-                 first_cell: int, solver: Callable, headroom: float, options: dict) -> pd.DataFrame:
+def _solve_chunk(state: dict, key: str, part: dict, solver: Callable, headroom: float) -> pd.DataFrame:
+    "One task: the cells of `part` (`obs`, `mask`, `x_prev`, `first_cell`) solved with the estimator rebuilt from `state`."
     if key not in _WORKER_MODELS:  # rebuild the estimator once per worker process
         torch.set_num_threads(1)
         model = estimator_from_state(state, 'the weights a task carried')
         for p in model.parameters(): p.requires_grad_(False)
         _WORKER_MODELS[key] = model
-    f, o, m = checked_inputs(_WORKER_MODELS[key], obs, mask)
-    r = solver(with_headroom(f, headroom), o, m, x_prev, **options)
-    cell, slot = np.nonzero(mask)
-    return pd.DataFrame({'cell': first_cell + cell, 'slot': slot, 'share': r.x[cell, slot],
+    f, o, m = checked_inputs(_WORKER_MODELS[key], part['obs'], part['mask'])
+    r = solver(with_headroom(f, headroom), o, m, part['x_prev'])
+    cell, slot = np.nonzero(part['mask'])
+    return pd.DataFrame({'cell': part['first_cell'] + cell, 'slot': slot, 'share': r.x[cell, slot],
                          'objective': r.objective[cell]})
 
 MAIN_GUARD = ("a local Dask cluster starts worker processes that import the calling script again: in a script, "
@@ -76,23 +76,27 @@ def local_client(n_workers: int) -> 'distributed.Client':
     try: return Client(LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None))
     except Exception as e: raise RuntimeError(f"could not start a local Dask cluster ({first_line(e)}); {MAIN_GUARD}") from None
 
-def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 10_000, client=None, n_workers: int = 2,
-               solver: Callable = fast_solve, x_prev: Cells | None = None, headroom: float = 0., retries: int = 3,
+TASK_RETRIES = 3  # tries more for a task whose worker died (on top of Dask's own re-runs of lost results)
+
+def dask_solve(model: QoSEstimator, obs: Cells, mask: Cells, chunk: int = 10_000, client: 'distributed.Client | int' = 2,
+               solver: Callable = fast_solve, x_prev: Cells | None = None, headroom: float = 0.,
                **options) -> pd.DataFrame:
-    """Solve all cells on a Dask cluster (a new `LocalCluster` of `n_workers` if no `client`), one task per chunk, each
-    carrying the weights and tried `retries` more times if its worker dies; tidy partitions. Run it from a script under
-    `if __name__ == '__main__':` (a local cluster starts processes that import the script)."""
-    own = client is None
-    if own: client = local_client(n_workers)
+    """Solve all cells on a Dask cluster (`client`, or a new local cluster of that many workers), one task per chunk,
+    each carrying the weights and tried `TASK_RETRIES` more times if its worker dies; `options` go to `solver`; tidy
+    partitions. Run it from a script under `if __name__ == '__main__':` (a local cluster starts processes that import
+    the script)."""
+    own = isinstance(client, int)
+    if own: client = local_client(client)
+    solver = functools.partial(solver, **options) if options else solver
     try:
         state = estimator_state(model)
         key = _state_key(state)
         obs, mask = np.asarray(obs, dtype=np.float32), np.asarray(mask, dtype=bool)
         x_prev = None if x_prev is None else np.asarray(x_prev, dtype=np.float32)
-        futures = [client.submit(_solve_chunk, state, key, obs[i:i + chunk], mask[i:i + chunk],
-                                 None if x_prev is None else x_prev[i:i + chunk], i, solver, headroom, options,
-                                 pure=False, retries=retries)
-                   for i in range(0, len(obs), chunk)]
+        parts = [dict(obs=obs[i:i + chunk], mask=mask[i:i + chunk], first_cell=i,
+                      x_prev=None if x_prev is None else x_prev[i:i + chunk]) for i in range(0, len(obs), chunk)]
+        futures = [client.submit(_solve_chunk, state, key, p, solver, headroom, pure=False, retries=TASK_RETRIES)
+                   for p in parts]
         return pd.concat(client.gather(futures), ignore_index=True)
     finally:
         if own: client.close(); client.cluster.close()

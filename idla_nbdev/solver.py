@@ -266,17 +266,16 @@ def _stationary(x: torch.Tensor, slope: torch.Tensor, mask: torch.Tensor, cap: t
 def _trust_region_newton(f, x, obs, mask, cap, radius, cfg):
     """Active-set Newton on the KKT system with one trust radius per slice, shares capped at `cap`; curvature from
     successive slopes (secant); `cfg.K` iterations at most, stationary within `cfg.tol`."""
-    K, tol, q_min = cfg.K, cfg.tol, cfg.q_min
-    g, d = slice_values(f, x, obs, mask, q_min, strict=False)
+    g, d = slice_values(f, x, obs, mask, cfg.q_min, strict=False)
     curv = d.abs() / x.clamp(min=radius)  # first step: the curvature of a log, slope / share
     r = torch.where(mask, radius, 0.).to(x.dtype)
     iters = torch.zeros(len(x), dtype=torch.long, device=x.device)
     live, flat_end = torch.arange(len(x), device=x.device), torch.zeros(len(x), dtype=torch.bool, device=x.device)
-    for _ in range(K + 1):
+    for _ in range(cfg.K + 1):
         m, xl, gl, dl, rl, cl, ul = mask[live], x[live], g[live], d[live], r[live], curv[live], cap[live]
-        stop = _stationary(xl, dl, m, ul, tol) | (rl.amax(-1) < 1e-7)
+        stop = _stationary(xl, dl, m, ul, cfg.tol) | (rl.amax(-1) < 1e-7)
         live, m, xl, gl, dl, rl, cl, ul = (t[~stop] for t in (live, m, xl, gl, dl, rl, cl, ul))
-        if len(live) == 0 or _ == K: break
+        if len(live) == 0 or _ == cfg.K: break
         iters[live] += 1
         c = torch.where(m, torch.maximum(cl, 1e-6 * (1 + dl.abs())), 1.)
         step = separable_qp_step(torch.where(m, dl, 0.), c, torch.maximum(-xl, -rl), torch.minimum(ul - xl, rl))
@@ -290,7 +289,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, cfg):
             flat_end[live[flat]], keep = True, ~flat
             live, m, xl, gl, dl, rl, cl, c, xn, step = (t[keep] for t in (live, m, xl, gl, dl, rl, cl, c, xn, step))
             if len(live) == 0: break
-        gn, dn = slice_values(f, xn, obs[live], m, q_min, strict=False)
+        gn, dn = slice_values(f, xn, obs[live], m, cfg.q_min, strict=False)
         actual, predicted = gn - gl, torch.where(m, dl * step - c * step ** 2 / 2, 0.)
         accept = actual.sum(-1) >= -1e-7 * (1 + gl.sum(-1).abs())
         share_of_gain = predicted.sum(-1, keepdim=True).clamp(min=0) / m.sum(-1, keepdim=True)
@@ -303,7 +302,7 @@ def _trust_region_newton(f, x, obs, mask, cap, radius, cfg):
         secant = torch.where(step.abs() > 1e-7, -(dn - dl) / torch.where(step.abs() > 1e-7, step, 1.), cl)
         up = live[accept]
         x[up], g[up], d[up], curv[up] = xn[accept], gn[accept], dn[accept], secant[accept]
-    return x, (g, d), iters, _stationary(x, d, mask, cap, tol) | flat_end
+    return x, (g, d), iters, _stationary(x, d, mask, cap, cfg.tol) | flat_end
 
 # %% ../nbs/05_solver.ipynb #2c8be819
 def _local_dp(f, x, obs, mask, h, m, q_min):
