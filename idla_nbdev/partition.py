@@ -375,8 +375,8 @@ class Partitioner:
             unserved = pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
             quarantine = pd.concat([quarantine, unserved], ignore_index=True) if len(unserved) else quarantine
         cells = pd.Index(pd.concat([table.cell.dropna().astype(str)] + ([prev.cell] if prev is not None else [])).unique())
-        out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(parts[0].cell if parts else [])]),
-                        ignore_index=True)
+        done = set(parts[0].cell) if parts else set()  # a set: pandas' isin of 100k arrow strings in a Series is slow
+        out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(done)]), ignore_index=True)
         counts = out.drop_duplicates('cell').source.value_counts()
         summary = dict(period=period, cells=int(out.cell.nunique()), **{f'cells_{k}': int(counts.get(k, 0)) for k in
                        ('idla', 'previous', 'fallback')}, rows=len(table), rows_quarantined=int(quarantine.row.notna().sum()),
