@@ -21,7 +21,7 @@ from .dataset import make_samples
 from .observation import H_DEFAULT
 from .solver import fast_solve, make_solver
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
-from .baselines import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, \
+from .policies import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, \
     run_policy, sim_obs, recent_history
 
 # %% auto #0

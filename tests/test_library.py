@@ -34,7 +34,7 @@ def test_console_script_prints_kpi_table():
     assert 'embb' in out and 'throughput' in out
 
 MODULES = ['system_model', 'radio', 'simulator', 'observation', 'dataset', 'estimator', 'contract', 'problems', 'solver', 'partition',
-           'baselines', 'evaluation']
+           'policies', 'evaluation']
 
 @pytest.mark.parametrize('module', MODULES)
 def test_exported_functions_have_docstrings_and_type_hints(module):
@@ -54,7 +54,7 @@ def test_exported_functions_have_docstrings_and_type_hints(module):
 def test_slicing_env_is_registered_with_gymnasium_and_passes_its_checker():
     import gymnasium as gym
     from gymnasium.utils.env_checker import check_env
-    import idla_nbdev.baselines  # registers idla_nbdev/Slicing-v0
+    import idla_nbdev.policies  # registers idla_nbdev/Slicing-v0
     env = gym.make('idla_nbdev/Slicing-v0', config=SimConfig(n_sites=1, slices=('embb', 'urllc')), episode_steps=3)
     check_env(env.unwrapped, skip_render_check=True)
     obs, info = env.reset(seed=0)
@@ -127,7 +127,7 @@ def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
 
 def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
     from idla_nbdev.evaluation import SCHEMES, Scheme, ExperimentConfig, run_experiment, scheme_order
-    from idla_nbdev.baselines import Policy
+    from idla_nbdev.policies import Policy
     class EqualSplit(Policy):
         name = 'Equal split'
         def decide(self, sim, history): return sim.active / sim.active.sum(1, keepdims=True)

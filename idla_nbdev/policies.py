@@ -125,7 +125,7 @@ def masked_softmax(a: np.ndarray, active: np.ndarray, temperature: float = 3.) -
 # %% ../nbs/06_baselines.ipynb #cbede4cc
 class SlicingEnv(gym.Env):
     """One cell's slicing decisions as a gymnasium environment (the other cells follow the Traffic policy); importing
-    `idla_nbdev.baselines` registers it as `idla_nbdev/Slicing-v0`
+    `idla_nbdev.policies` registers it as `idla_nbdev/Slicing-v0`
     (`gymnasium.make('idla_nbdev/Slicing-v0', config=..., cell=..., episode_steps=...)`).
 
     Observation: `Box(-5, 5, (S * 8,), float32)`, for each of the S slice slots its `OBS_FEATURES` from the last
