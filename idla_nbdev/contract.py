@@ -16,9 +16,9 @@ from .estimator import solver_inputs
 Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 
 # %% auto #0
-__all__ = ['Cells', 'SLOPE_CAP', 'project_simplex', 'check_cells', 'checked_inputs', 'unservable_cells', 'with_headroom',
-           'log_utility', 'check_values', 'slice_values', 'SolveResult', 'kkt_measures', 'floored_cells',
-           'solve_result']
+__all__ = ['Cells', 'SLOPE_CAP', 'project_simplex', 'check_cells', 'checked_inputs', 'unservable_cells', 'check_headroom',
+           'with_headroom', 'log_utility', 'check_values', 'slice_values', 'SolveResult', 'kkt_measures',
+           'floored_cells', 'solve_result']
 
 # %% ../nbs/05_contract.ipynb #feac40b8
 def project_simplex(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -80,11 +80,15 @@ def unservable_cells(f: Callable, obs: Cells, mask: Cells) -> torch.Tensor:
     return (torch.isnan(q) & mask).any(0).any(-1)
 
 # %% ../nbs/05_contract.ipynb #194617a1
+def check_headroom(headroom: float) -> float:
+    "`headroom` itself if it is >= 0 (a satisfied slice gets `1 + headroom` times its need), else a `ValueError`."
+    if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
+    return headroom
+
 def with_headroom(f: Callable, headroom: float) -> Callable:
     """`f` evaluated as if each slice received only `x / (1 + headroom)` of its share: satisfied slices are given
     `1 + headroom` times their predicted need."""
-    if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
-    return f if headroom == 0 else lambda x, obs: f(x / (1 + headroom), obs)
+    return f if check_headroom(headroom) == 0 else lambda x, obs: f(x / (1 + headroom), obs)
 
 # %% ../nbs/05_contract.ipynb #fddf369d
 def log_utility(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor,

@@ -19,9 +19,9 @@ from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
-from .contract import unservable_cells
+from .contract import check_headroom, unservable_cells
 from .solver import SPEED, fast_solve, make_solver
-from .scale import solve_chunked, dask_solve, local_client
+from .scale import solve_chunked, dask_solve
 
 # %% auto #0
 __all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'apply_column_map', 'read_table', 'load_column_map', 'join_sla',
@@ -277,6 +277,12 @@ def traffic_split(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(share=np.where(bad | (tot <= 0), 1 / n, w / tot.where(tot > 0, 1)))
 
 # %% ../nbs/05a_partition.ipynb #64991a50
+def _read_tables(kpis: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None, column_map: dict | None,
+                 what: str = 'KPI table') -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    "The KPI table in the project's names (`apply_column_map`) and the SLA table, if given, keyed by `slot`."
+    table = apply_column_map(read_table(kpis, what), column_map)
+    return table, None if sla is None else read_table(sla, 'SLA table').rename(columns={'slice': 'slot'})
+
 def last_period(table: pd.DataFrame) -> int:
     "The last integer period of a KPI table: the one to decide after."
     step = pd.to_numeric(table.step, errors='coerce')
@@ -330,7 +336,7 @@ class Partitioner:
             path = Path(estimator) if estimator is not None else default_checkpoint()
             self.estimator, self.checkpoint = load_estimator(path), str(estimator or 'shipped')
             self.checkpoint_sha256 = checkpoint_digest(path)  # names exactly which weights decided
-        if not headroom >= 0: raise ValueError(f"headroom must be >= 0, got {headroom}")
+        check_headroom(headroom)
         settings = (SPEED if solver in ('fast', fast_solve) else {}) | settings  # the fast method online: its speed setting
         self.solver_name = solver if isinstance(solver, str) else solver.__name__
         self.solver = make_solver(solver, **settings) if isinstance(solver, str) else functools.partial(solver, **settings)
@@ -339,7 +345,8 @@ class Partitioner:
     def solve(self, obs: torch.Tensor, mask: torch.Tensor, x_prev: np.ndarray | None = None, client=None,
               progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """`(x, served)`: IDLA's partition of each cell `(cells, slots)` and whether it could be computed; a cell for
-        which the estimator gives NaN is not served (its row of `x` is 0), never failing the others."""
+        which the estimator gives NaN is not served (its row of `x` is 0), never failing the others. `client`: a Dask
+        client, or a worker count for a local cluster of this call (`dask_solve`)."""
         served = ~unservable_cells(self.estimator, obs, mask).numpy()
         x = np.zeros(mask.shape, np.float32)
         if not served.any(): return x, served
@@ -359,8 +366,7 @@ class Partitioner:
         """The next period's partition of every cell in `kpis` (or in `previous`): IDLA's where the cell's rows of the
         last period pass the checks, else the partition in force (`previous`), else the traffic-proportional split."""
         t0 = time.perf_counter()
-        table = apply_column_map(read_table(kpis), column_map)
-        sla_t = None if sla is None else read_table(sla, 'SLA table').rename(columns={'slice': 'slot'})
+        table, sla_t = _read_tables(kpis, sla, column_map)
         prev = None if previous is None else previous_partition(read_table(previous, 'previous partition'))
         rows, quarantine = screen_rows(table, sla_t)
         rows = rows.assign(cell=rows.cell.astype(str), slot=rows.slot.astype(str))
@@ -392,8 +398,7 @@ class Partitioner:
         with `fine_tune`) through notebook 04's training code, with validation and test cells drawn from the log; it
         replaces the current one. Returns the held-out error of both on the test cells."""
         tcfg = tcfg or TrainConfig(seed=seed)
-        table = apply_column_map(read_table(kpi_log, 'KPI log'), column_map)
-        sla_t = None if sla is None else read_table(sla, 'SLA table').rename(columns={'slice': 'slot'})
+        table, sla_t = _read_tables(kpi_log, sla, column_map, 'KPI log')
         rows, quarantine = screen_rows(table, sla_t)
         served = rows.users > 0
         q = np.ones(len(rows))
@@ -437,14 +442,14 @@ def partition_cli(
     if workers < 0: raise ValueError(f"--workers must be >= 0, got {workers}")
     door = Partitioner(checkpoint, radio=RadioConfig(n_prb=n_prb))
     client = None
-    if workers or scheduler:
+    if scheduler:
         from distributed import Client
-        client = Client(scheduler) if scheduler else local_client(workers)
-    try: result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client, progress=True)
+        client = Client(scheduler)
+    try:  # a worker count: `dask_solve` starts a local cluster of that many and closes it
+        result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or workers or None,
+                                progress=True)
     finally:
-        if client is not None:
-            if not scheduler: client.cluster.close()
-            client.close()
+        if client is not None: client.close()
     result.write(out, plmn)
     s = result.summary
     print(f"period {s['period']}: {s['cells']} cells, {s['cells_idla']} by IDLA, {s['cells_previous']} kept, "
