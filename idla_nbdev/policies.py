@@ -6,23 +6,22 @@
 from __future__ import annotations
 import copy, time
 import numpy as np
-import numpy.typing as npt
 from typing import Callable, Sequence
 import pandas as pd
 import gymnasium as gym
 import torch
-from .system_model import check_partition, utility
+from .system_model import check_partition, utility, kpi_cell_utility
 from .simulator import Simulator, SimConfig
 from .radio import CQI_MAX, RadioConfig, cqi_capacity
 from .dataset import explore_shares
 from .observation import H_DEFAULT, kpis_to_obs
-from .solver import oracle_solve, simplex_grid
+from .solver import oracle_solve
 from .partition import Partitioner
 
 # %% auto #0
 __all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePolicy', 'sim_slices', 'sim_obs', 'IDLAPolicy',
            'OraclePolicy', 'cell_observation', 'masked_softmax', 'SlicingEnv', 'cell_utilities', 'SACPolicy',
-           'TD3Policy', 'recent_history', 'run_policy', 'true_utility', 'replay_optimum']
+           'TD3Policy', 'recent_history', 'run_policy']
 
 # %% ../nbs/06_baselines.ipynb #91f78fda
 class Policy:
@@ -169,7 +168,7 @@ if 'idla_nbdev/Slicing-v0' not in gym.registry: gym.register(id='idla_nbdev/Slic
 # %% ../nbs/06_baselines.ipynb #fb2a65f0
 def cell_utilities(kpis: pd.DataFrame, n_cells: int) -> np.ndarray:
     "Per-cell `sum log q` of one step's KPI table, `(n_cells,)` (0 for a cell without rows)."
-    return kpis.groupby('cell').q.apply(lambda q: utility(q.values)).reindex(range(n_cells), fill_value=0.).values
+    return kpi_cell_utility(kpis).groupby('cell').sum().reindex(range(n_cells), fill_value=0.).values
 
 # %% ../nbs/06_baselines.ipynb #236494f1
 class SACPolicy(Policy):
@@ -269,25 +268,3 @@ def run_policy(sim: Simulator, policy: Policy, n_steps: int, history: pd.DataFra
         recent = recent_history(recent, k, sim.t, keep_steps)
         new.append(k)
     return pd.concat(new, ignore_index=True).assign(scheme=label or policy.name)
-
-# %% ../nbs/06_baselines.ipynb #2dc98546
-def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
-    "Per-cell simulated `sum log q` of the current step under `shares` (on a copy: `sim` does not move)."
-    k = sim.copy().step(shares)
-    return cell_utilities(k, sim.n_cells)
-
-# %% ../nbs/06_baselines.ipynb #f830e124
-def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, rounds: int = 2):
-    """Best-response search over the simplex grid of every cell, by counterfactual replay; returns (shares, per-cell
-    utility)."""
-    x = check_partition(start, sim.active).copy()
-    for _ in range(rounds):
-        for c in range(sim.n_cells):
-            act = np.flatnonzero(sim.active[c])
-            best, best_u = x[c].copy(), true_utility(sim, x).sum()
-            for p in simplex_grid(len(act), step):
-                trial = x.copy(); trial[c] = 0; trial[c, act] = p
-                u = true_utility(sim, trial).sum()
-                if u > best_u: best, best_u = trial[c].copy(), u
-            x[c] = best
-    return x, true_utility(sim, x)

@@ -20,8 +20,8 @@ from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_po
     sinr_to_cqi, cqi_efficiency
 
 # %% auto #0
-__all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig', 'Simulator',
-           'a3_handover', 'simulate', 'kpi_summary', 'simulate_cli']
+__all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig', 'PlanCache',
+           'Simulator', 'a3_handover', 'simulate', 'kpi_summary', 'simulate_cli']
 
 # %% ../nbs/02_simulator.ipynb #622a1e04
 def generate_traffic_mask(services: Sequence[str] | None = None, steps_per_day: int = 96, noise: float = 0.08,
@@ -132,6 +132,34 @@ class SimConfig:
         "O&M periods per day (96 of 15 minutes): the length of a generated traffic mask."
         return round(24 * 60 / self.step_minutes)
 
+# %% ../nbs/02_simulator.ipynb #843d3d78
+class PlanCache:
+    """Periods already drawn, for simulators that run the same network under different partitions (the schemes of an
+    experiment). A period's plan depends on the random state, the time, the slices and the users, never on the
+    partition: a simulator in the state of one that already drew the next period takes that draw (the same numbers)
+    instead of drawing it again. Holds the last `size` periods."""
+    def __init__(self, size: int = 8): self.size, self.periods = size, {}
+
+    @staticmethod
+    def key(sim: 'Simulator') -> tuple:
+        "What the next period's draw depends on."
+        return (sim.t, repr(sim.rng.bit_generator.state), sim._next_uid, len(sim.users['uid']), sim.active.tobytes(),
+                sim.req.tobytes())
+
+    def advance(self, sim: 'Simulator'):
+        "Draw `sim`'s next period, or give it the one drawn from the same state."
+        key = self.key(sim)
+        if key not in self.periods:
+            sim.plan = sim._play_period()
+            self.periods[key] = ([dict(snap) for snap in sim.plan], _copy_users(sim.users), sim.rng.bit_generator.state, sim._next_uid)
+            while len(self.periods) > self.size: del self.periods[next(iter(self.periods))]
+            return
+        plan, users, state, sim._next_uid = self.periods[key]
+        sim.plan, sim.users = [dict(snap) for snap in plan], _copy_users(users)
+        sim.rng.bit_generator.state = state
+
+def _copy_users(users: dict) -> dict: return {k: v.copy() for k, v in users.items()}
+
 # %% ../nbs/02_simulator.ipynb #2fe4e377
 _USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw',
                 'shadow_z', 'rx_mw')
@@ -141,8 +169,9 @@ class Simulator:
     """Multi-cell network-slicing simulator. Each O&M period is played as `SimConfig.n_substeps` sub-steps in which
     users arrive, leave, move and hand over (the period's *plan*, drawn by `advance` and independent of the
     partition); `serve` runs the slice queues through the plan under a partition and reports the period's counters."""
-    def __init__(self, config: SimConfig | None = None):
+    def __init__(self, config: SimConfig | None = None, plans: PlanCache | None = None):
         self.cfg = cfg = config or SimConfig()
+        self.plans = plans  # periods drawn by a simulator in the same state (`PlanCache`)
         self.layout: Layout = hex_layout(cfg.n_sites, cfg.radio.isd, cfg.edge)
         self.rng = np.random.default_rng(cfg.seed)
         self.mask = (cfg.traffic_mask if cfg.traffic_mask is not None else
@@ -170,8 +199,9 @@ class Simulator:
     steps_per_day = property(lambda self: len(self.mask))
 
     def copy(self) -> 'Simulator':
-        "An independent copy (random generator included), to replay the period under another partition."
-        return copy.deepcopy(self)
+        """An independent copy (random generator included), to replay the period under another partition; it shares
+        the original's `PlanCache`."""
+        return copy.deepcopy(self, {id(self.plans): self.plans})
 
 # %% ../nbs/02_simulator.ipynb #6c126658
 @patch
@@ -401,7 +431,8 @@ def serve(self: Simulator, shares) -> dict:
 def advance(self: Simulator):
     "Move time on by one period and draw its plan (all random events come from `self.rng`)."
     self.t += 1
-    self.plan = self._play_period()
+    if self.plans is None: self.plan = self._play_period()
+    else: self.plans.advance(self)
 
 # %% ../nbs/02_simulator.ipynb #b84bab06
 @patch

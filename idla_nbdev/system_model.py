@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_system_model.ipynb #c1fb15e3
 from __future__ import annotations
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import functools, sys
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 # %% auto #0
 __all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
-           'qos_satisfaction', 'utility', 'check_partition', 'proportional_shares', 'first_line', 'read_checked',
-           'cli_errors']
+           'qos_satisfaction', 'utility_terms', 'utility', 'kpi_cell_utility', 'check_partition', 'proportional_shares',
+           'first_line', 'read_checked', 'config_from_dict', 'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -121,11 +122,20 @@ def qos_satisfaction(v: npt.ArrayLike, d: npt.ArrayLike, v_req: npt.ArrayLike, d
         return np.minimum(np.minimum(v / v_req, d_req / d), 1.)
 
 # %% ../nbs/00_system_model.ipynb #4320c04c
-def utility(q: npt.ArrayLike, q_min: float = Q_MIN, axis: int | None = None):
-    "Proportional-fair utility `sum log max(q, q_min)` (eq. 5) over `axis` (all elements by default)."
+def utility_terms(q: npt.ArrayLike, q_min: float = Q_MIN) -> np.ndarray:
+    "Each slice's term `log max(q, q_min)` of the utility (eq. 5), for `q` checked to lie in [0, 1]."
     q = check_nonneg(q, 'QoS satisfaction')
     if (q > 1 + 1e-9).any(): raise ValueError(f"QoS satisfaction must be in [0, 1], got {q.max()}")
-    return np.log(np.maximum(q, q_min)).sum(axis=axis)
+    return np.log(np.maximum(q, q_min))
+
+def utility(q: npt.ArrayLike, q_min: float = Q_MIN, axis: int | None = None):
+    "Proportional-fair utility `sum log max(q, q_min)` (eq. 5) over `axis` (all elements by default)."
+    return utility_terms(q, q_min).sum(axis=axis)
+
+def kpi_cell_utility(kpis: pd.DataFrame, by: Sequence[str] = ()) -> pd.Series:
+    "Each cell's utility (eq. 5) in a KPI table of one row per (cell, slice, step), per `by`, step and cell."
+    terms = kpis.assign(utility=utility_terms(kpis.q.values))
+    return terms.groupby([*by, 'step', 'cell'], observed=True).utility.sum()
 
 # %% ../nbs/00_system_model.ipynb #72f5ddae
 def check_partition(shares: npt.ArrayLike, active: npt.ArrayLike | None = None, tol: float = 1e-6) -> np.ndarray:
@@ -169,6 +179,25 @@ def read_checked(path: str | Path, what: str, read: Callable[[Path], T]) -> T:
     if not path.is_file(): raise FileNotFoundError(f"{what} {path} does not exist")
     try: return read(path)
     except Exception as e: raise ValueError(f"{what} {path} is not readable: {first_line(e)}") from e
+
+# %% ../nbs/00_system_model.ipynb #844d9e04
+def config_from_dict(cls: type[T], settings: dict, what: str, base: T | None = None) -> T:
+    """The config dataclass `cls` from a dict of field values, as JSON gives them, over `base` (other fields keep
+    `base`'s values; default: `cls`'s defaults): a nested config is built the same way from its own defaults (so that
+    defaults derived from a setting, as the radio scenario's distances, follow it), lists become tuples where the
+    default is a tuple, and an unknown name is an error that lists the known ones. `what` names the config in
+    messages."""
+    if not isinstance(settings, dict): raise ValueError(f"{what} must be a JSON object of settings, got {settings!r}")
+    known = [f.name for f in fields(cls)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown: raise ValueError(f"unknown {what} setting(s) {unknown}; known: {', '.join(known)}")
+    defaults = cls() if base is None else base
+    def build(name, value):
+        default = getattr(defaults, name)
+        if is_dataclass(default) and isinstance(value, dict): return config_from_dict(type(default), value, f'{what}.{name}')
+        return tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+    built = {k: build(k, v) for k, v in settings.items()}
+    return cls(**built) if base is None else replace(base, **built)
 
 # %% ../nbs/00_system_model.ipynb #369528ac
 def cli_errors(main: Callable) -> Callable:

@@ -22,24 +22,26 @@ BAD = {
     'simulate: unknown type': ('idla-simulate', ['--slices', 'embb,holo'], "unknown service type 'holo'"),
     'simulate: missing mask': ('idla-simulate', ['--mask', 'absent.csv'], 'traffic mask absent.csv does not exist'),
     'experiment: malformed JSON': ('idla-experiment', ['--config', '{bad.json}'], 'bad.json is not readable: Expecting'),
-    'experiment: sites as text': ('idla-experiment', ['--config', '{seven.json}'], "n_sites must be an integer >= 1, got 'seven'"),
+    'experiment: sites as text': ('idla-experiment', ['--config', '{seven.json}'], "need at least one site (3 cells), got n_sites='seven'"),
+    'experiment: unknown network setting': ('idla-experiment', ['--config', '{colour.json}'], "unknown experiment.sim setting(s) ['colour']; known: n_sites"),
     'experiment: negative steps': ('idla-experiment', ['--config', '{steps.json}'], 'steps must be an integer >= 2, got -5'),
     'experiment: unknown setting': ('idla-experiment', ['--config', '{unknown.json}'], "unknown experiment setting(s) ['colour']"),
     'experiment: missing config': ('idla-experiment', ['--config', 'absent.json'], 'experiment config absent.json does not exist'),
-    'experiment: negative sites': ('idla-experiment', ['--sites', '-2'], 'n_sites must be an integer >= 1, got -2'),
+    'experiment: negative sites': ('idla-experiment', ['--sites', '-2'], '--sites: need at least one site (3 cells), got n_sites=-2'),
     'experiment: bad estimator': ('idla-experiment', ['--estimator', 'none'], "estimator must be 'shipped' or 'train'"),
     'experiment: no seeds': ('idla-experiment', ['--seeds', '0'], 'seeds must be an integer >= 1, got 0'),
     'experiment: no workers': ('idla-experiment', ['--workers', '0'], '--workers must be at least 1, got 0'),
     'experiment: td3 as text': ('idla-experiment', ['--config', '{td3.json}'], "td3 must be true or false, got 'yes'"),
     'experiment: negative seed names the option': ('idla-experiment', ['--seed', '-1'], '--seed: experiment setting seed must be an integer >= 0, got -1'),
-    'experiment: sites names the option': ('idla-experiment', ['--sites', '0'], '--sites: experiment setting n_sites must be'),
+    'experiment: sites names the option': ('idla-experiment', ['--sites', '0'], '--sites: need at least one site'),
     'scale benchmark: negative cells': ('idla-scale-benchmark', ['--cells', '-5'], '--cells, --chunk and --gpu_chunk must be positive'),
 }
 
 @pytest.mark.parametrize('case', BAD)
 def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
     script, args, message = BAD[case]
-    files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'n_sites': 'seven'}), 'steps.json': json.dumps({'steps': -5}),
+    files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'sim': {'n_sites': 'seven'}}),
+             'colour.json': json.dumps({'sim': {'colour': 'red'}}), 'steps.json': json.dumps({'steps': -5}),
              'unknown.json': json.dumps({'colour': 'red'}), 'td3.json': json.dumps({'td3': 'yes'})}
     args = [str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
     r = run(script, *args, '--out', 'results', cwd=tmp_path) if script == 'idla-experiment' else run(script, *args, cwd=tmp_path)
@@ -55,7 +57,7 @@ def test_scale_benchmark_rejects_bad_sizes_in_one_line(option):
         'error: --cells, --chunk and --gpu_chunk must be positive and --busiest in (0, 1]', bad.stderr
 
 def test_experiment_help_lists_the_config_fields():
-    from idla_nbdev.evaluation import ExperimentConfig
+    from idla_nbdev.experiment import ExperimentConfig
     help_text = ' '.join(run('idla-experiment', '--help').stdout.split())
     assert all(field in help_text for field in ExperimentConfig.__dataclass_fields__), help_text
 

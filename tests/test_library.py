@@ -34,7 +34,7 @@ def test_console_script_prints_kpi_table():
     assert 'embb' in out and 'throughput' in out
 
 MODULES = ['system_model', 'radio', 'simulator', 'observation', 'dataset', 'estimator', 'contract', 'problems', 'solver', 'partition',
-           'policies', 'evaluation']
+           'policies', 'replay', 'experiment', 'claims', 'figures', 'report']
 
 @pytest.mark.parametrize('module', MODULES)
 def test_exported_functions_have_docstrings_and_type_hints(module):
@@ -72,7 +72,7 @@ def cloud_xr():
 
 def test_a_registered_service_type_runs_on_its_own_daily_profile(cloud_xr):
     from idla_nbdev.dataset import collection_mixes
-    from idla_nbdev.evaluation import ExperimentConfig
+    from idla_nbdev.experiment import ExperimentConfig
     sim = Simulator(SimConfig(n_sites=1, slices=('embb', 'cloud_xr'), seed=2))
     hourly = [sim._mean_users(t)[:, 1].mean() for t in range(0, 96, 4)]
     assert np.corrcoef(hourly, cloud_xr.profile)[0, 1] > 0.95  # its own day, not the others' mean
@@ -109,7 +109,7 @@ def test_a_history_kpi_is_added_in_one_place(monkeypatch):
 def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
     import json
     from idla_nbdev.solver import SOLVERS, register_solver, fast_solve
-    from idla_nbdev.evaluation import ExperimentConfig
+    from idla_nbdev.experiment import ExperimentConfig
     from idla_nbdev.estimator import load_estimator
     calls = []
     def counting(f, obs, mask=None, x_prev=None, **settings):
@@ -117,7 +117,7 @@ def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
         return fast_solve(f, obs, mask, x_prev, **settings)
     register_solver('counting', counting)
     try:
-        (tmp_path / 'c.json').write_text(json.dumps({'n_sites': 1, 'idla': {'solver': 'counting', 'settings': {'M': 0, 'K': 5}}}))
+        (tmp_path / 'c.json').write_text(json.dumps({'sim': {'n_sites': 1}, 'idla': {'solver': 'counting', 'settings': {'M': 0, 'K': 5}}}))
         cfg = ExperimentConfig.from_json(tmp_path / 'c.json')
         sim = Simulator(SimConfig(n_sites=1, start_step=40))
         x = cfg.idla.policy(load_estimator())(sim, simulate(sim, 3, progress=False))
@@ -126,7 +126,7 @@ def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
     assert calls == [{'M': 0, 'K': 5}] and np.allclose(check_partition(x, sim.active).sum(1), 1, atol=1e-5)
 
 def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
-    from idla_nbdev.evaluation import SCHEMES, Scheme, ExperimentConfig, run_experiment, scheme_order
+    from idla_nbdev.experiment import SCHEMES, Scheme, ExperimentConfig, run_experiment, scheme_order
     from idla_nbdev.policies import Policy
     class EqualSplit(Policy):
         name = 'Equal split'
@@ -134,7 +134,7 @@ def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
     SCHEMES.append(Scheme('Equal split', lambda sim, est, cfg: EqualSplit()))
     try:
         chosen = [s for s in SCHEMES if s.label in ('Traffic', 'Equal split')]
-        k = run_experiment(ExperimentConfig(n_sites=1, steps=4), progress=False, schemes=chosen)['kpis']
+        k = run_experiment(ExperimentConfig(sim={'n_sites': 1}, steps=4), progress=False, schemes=chosen)['kpis']
         assert scheme_order(k.scheme)[-1] == 'Equal split'
     finally:
         SCHEMES.pop()

@@ -1,6 +1,6 @@
 """Store the notebooks' figures small: re-encode each PNG output as a palette PNG (at most 128 colours, which plots
 with a few line and fill colours need) where that is smaller. Run after executing a notebook, before committing.
-Usage: python tools/shrink_figures.py nbs/07_evaluation.ipynb [...]"""
+Usage: python tools/shrink_figures.py nbs/07c_report.ipynb [...]"""
 import argparse, base64, io
 from pathlib import Path
 import nbformat
