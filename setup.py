@@ -38,7 +38,7 @@ setuptools.setup(
     packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']) + [cfg['lib_name'] + '.data'],
     package_dir = {cfg['lib_name'] + '.data': 'data'},  # the shipped checkpoint in data/ installs as idla_nbdev/data/
     include_package_data = True,
-    package_data = {cfg['lib_name'] + '.data': ['estimator.pt']},
+    package_data = {cfg['lib_name'] + '.data': ['estimator.pt', 'replay_samples.parquet']},
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements },
     dependency_links = cfg.get('dep_links','').split(),

@@ -21,9 +21,9 @@ from .observation import obs_columns, obs_layout, transform_obs
 # %% auto #0
 __all__ = ['ESTIMATOR_KINDS', 'COLLECTION_SPLIT', 'PAPER_AUGMENTATION', 'CHECKPOINT_FORMAT', 'EstimatorConfig', 'share_ramps',
            'share_ramp_slopes', 'eq3_log', 'ps_bound', 'curve_log_kpis', 'curve_log_qos', 'curve_qos', 'QoSEstimator',
-           'solver_inputs', 'held_out_cells', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'train_estimator',
-           'estimator_state', 'estimator_from_state', 'save_estimator', 'default_checkpoint', 'checkpoint_digest',
-           'load_estimator']
+           'solver_inputs', 'held_out_cells', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'training_tensors',
+           'estimator_loss', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator',
+           'data_file', 'default_checkpoint', 'checkpoint_digest', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #7c44bd29
 ESTIMATOR_KINDS = ('structured', 'paper')
@@ -264,7 +264,11 @@ def _kpi_targets(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     log_v, log_d = _f32(np.log(df.throughput.clip(lower=1e-3))), _f32(np.log(df.delay.clip(lower=1e-2)))
     return log_v, log_d, torch.tensor((df.aug != 2).values)
 
-def _loss(model: QoSEstimator, batch: tuple, tcfg: TrainConfig, squared: bool, gen: torch.Generator) -> torch.Tensor:
+def training_tensors(df: pd.DataFrame, H: int) -> tuple[torch.Tensor, ...]:
+    "What training reads of a sample table: `(x, obs, q, log throughput, log delay, whether the KPIs belong to x)`."
+    return (*to_tensors(df, H), *_kpi_targets(df))
+
+def estimator_loss(model: QoSEstimator, batch: tuple, tcfg: TrainConfig, squared: bool, gen: torch.Generator) -> torch.Tensor:
     """One batch's loss: error on q, plus the KPI fit (structured) or the monotonicity penalty (paper); `batch` is
     `(x, obs, q, log throughput, log delay, whether the KPIs belong to the share)`."""
     x, o, q, lv, ld, ok = batch
@@ -295,7 +299,7 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
     model = QoSEstimator(cfg if init is None else init.cfg)  # drawn right after the seed
     if init is not None: model.load_state_dict(init.state_dict())
     data = augment(train[train.aug == 0], tcfg.rule1, tcfg.rule2, relabels=tcfg.relabels, seed=tcfg.seed)
-    tensors = (*to_tensors(data, model.cfg.H), *_kpi_targets(data))  # x, obs, q, log throughput, log delay, ok
+    tensors = training_tensors(data, model.cfg.H)
     if init is None: _standardise(model, tensors[1])
     n, opt = len(tensors[0]), torch.optim.Adam(model.parameters(), lr=tcfg.lr)
     gen = torch.Generator().manual_seed(tcfg.seed)
@@ -308,7 +312,7 @@ def train_estimator(train: pd.DataFrame, val: pd.DataFrame, cfg: EstimatorConfig
         model.train()
         for i in range(0, n, tcfg.batch):
             b = perm[i:i + tcfg.batch]
-            loss = _loss(model, tuple(t[b] for t in tensors), tcfg, epoch < tcfg.warmup, gen)
+            loss = estimator_loss(model, tuple(t[b] for t in tensors), tcfg, epoch < tcfg.warmup, gen)
             opt.zero_grad(); loss.backward(); opt.step()
         model.eval()
         v = mae(model, val)
@@ -352,12 +356,16 @@ def save_estimator(model: QoSEstimator, path: str | Path, metrics: dict | None =
     return path
 
 # %% ../nbs/04_estimator.ipynb #1a502f34
+def data_file(name: str) -> Path:
+    "A file shipped in `data/`: of the repository, or of the installed package."
+    here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
+    for p in (here / 'data' / name, here.parent / 'data' / name):
+        if p.exists(): return p
+    raise FileNotFoundError(f"no shipped data/{name} found (a checkout or an installed package carries it)")
+
 def default_checkpoint() -> Path:
     "The shipped checkpoint: `data/estimator.pt` of the repository, or of the installed package."
-    here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
-    for p in (here / 'data' / 'estimator.pt', here.parent / 'data' / 'estimator.pt'):
-        if p.exists(): return p
-    raise FileNotFoundError("no shipped estimator checkpoint found (data/estimator.pt); train one with notebook 04")
+    return data_file('estimator.pt')
 
 # %% ../nbs/04_estimator.ipynb #2afad7a0
 def _read_checkpoint(path: Path) -> dict:
