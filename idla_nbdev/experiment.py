@@ -17,6 +17,8 @@ from .dataset import make_samples
 from .observation import H_DEFAULT
 from .solver import make_solver
 from .estimator import QoSEstimator, train_estimator, load_estimator, split_samples, mae, TrainConfig
+from .learning import LearningConfig, LearningIDLAPolicy
+from .replay import optimum_gap
 from idla_nbdev.policies import TrafficPolicy, ExplorePolicy, IDLAPolicy, OraclePolicy, SACPolicy, TD3Policy, Policy, \
     recent_history
 
@@ -38,9 +40,10 @@ class PolicySpec:
             raise ValueError(f"IDLA's headroom must be a number >= 0, got {self.headroom!r}")
         make_solver(self.solver, **(self.settings or {}))  # an unknown solver or setting fails here, not mid-run
 
-    def policy(self, estimator: QoSEstimator) -> IDLAPolicy:
-        "IDLA on `estimator` with this rule."
-        return IDLAPolicy(estimator, self.solver, self.headroom, **(self.settings or {}))
+    def policy(self, estimator: QoSEstimator, learning: LearningConfig | None = None) -> IDLAPolicy:
+        "IDLA on `estimator` with this rule; with `learning`, IDLA whose estimator keeps learning (notebook 06b)."
+        if learning is None: return IDLAPolicy(estimator, self.solver, self.headroom, **(self.settings or {}))
+        return LearningIDLAPolicy(estimator, learning, self.solver, self.headroom, **(self.settings or {}))
 
 def _experiment_network() -> SimConfig:
     "The default network of the experiment: 7 sites, three slices, 1.3 times busier than `SimConfig`'s default."
@@ -61,13 +64,17 @@ class ExperimentConfig:
     seeds: int = 3  # seeds run by `run_seeds` and the console script: seed, seed + 1, ...
     td3: bool = False  # also run TD3, a second deep-RL baseline
     idla: PolicySpec = field(default_factory=PolicySpec)  # in JSON: {"solver": ..., "settings": {...}, "headroom": ...}
+    learning: LearningConfig = field(default_factory=LearningConfig)  # learning IDLA's updates (its seed: `seed`)
+    replay_every: int = 12  # score every this many steps of a scored half against the replay optimum (0: none)
+    replay_grid: int = 20  # the replay optimum's grid, shares 1/replay_grid apart
 
     def __post_init__(self):
         # from JSON, or from `asdict` in a worker process
         if isinstance(self.sim, dict): self.sim = config_from_dict(SimConfig, self.sim, 'sim', _experiment_network())
         if isinstance(self.idla, dict): self.idla = config_from_dict(PolicySpec, self.idla, 'IDLA')
+        if isinstance(self.learning, dict): self.learning = config_from_dict(LearningConfig, self.learning, 'learning')
         if self.sim.seed != 0: raise ValueError("the experiment seeds its networks from `seed` (and `seeds`): leave sim.seed at 0")
-        for f, lo in (('steps', 2), ('rl_gradient_steps', 0), ('seed', 0), ('seeds', 1)):
+        for f, lo in (('steps', 2), ('rl_gradient_steps', 0), ('seed', 0), ('seeds', 1), ('replay_every', 0), ('replay_grid', 1)):
             v = getattr(self, f)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 raise ValueError(f"experiment setting {f} must be an integer >= {lo}, got {v!r}")
@@ -115,7 +122,9 @@ SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
            Scheme('DRL (SAC)', _drl(SACPolicy), rebuild=True),
            Scheme('DRL (TD3)', _drl(TD3Policy), rebuild=True, when=lambda cfg: cfg.td3),
            Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
-           Scheme('IDLA', lambda sim, est, cfg: cfg.idla.policy(est), collects=True)]
+           Scheme('IDLA', lambda sim, est, cfg: cfg.idla.policy(est), collects=True),
+           Scheme('IDLA (learning)', lambda sim, est, cfg: cfg.idla.policy(est, replace(cfg.learning, seed=cfg.seed)),
+                  collects=True)]
 
 # %% ../nbs/07_experiment.ipynb #732d63ae
 def scheme_order(labels: Iterable[str]) -> list[str]:
@@ -125,12 +134,13 @@ def scheme_order(labels: Iterable[str]) -> list[str]:
 
 # %% ../nbs/07_experiment.ipynb #063b63ba
 def experiment_estimator(cfg: ExperimentConfig, t1: pd.DataFrame, n_cells: int) -> tuple[QoSEstimator, dict]:
-    """The estimator of the schemes that collect, and its scores: the shipped one, or (`cfg.estimator == 'train'`)
-    one trained on T1's samples, its last cells held out for early stopping."""
-    if cfg.estimator == 'shipped':
+    """The estimator of the schemes that collect, and its scores: the shipped one (with its error on T1's samples of
+    this network, `t1_mae`), or (`cfg.estimator == 'train'`) one trained on T1's samples, its last cells held out for
+    early stopping."""
+    samples = make_samples(t1, radio=cfg.sim.radio)
+    if cfg.estimator == 'shipped':  # how its error on this network compares with its held-out error (transfer)
         est = load_estimator()
-        return est, dict(estimator='shipped', **est.metrics)
-    samples = make_samples(t1)
+        return est, dict(estimator='shipped', **est.metrics, t1_mae=mae(est, samples), t1_samples=len(samples))
     sp = split_samples(samples, test_cells=[], val_cells=range(n_cells - max(n_cells // 7, 1), n_cells), unseen=())
     est, hist = train_estimator(sp['train'], sp['val'], tcfg=TrainConfig(seed=cfg.seed))
     return est, dict(estimator='trained on T1', samples=len(samples), val_mae=mae(est, sp['val']), epochs=len(hist))
@@ -150,10 +160,15 @@ class _Run:
     estimator: QoSEstimator | None = None
     history: pd.DataFrame | None = None
     kpis: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
 
-    def step(self, phase: str):
-        "One period: decide, serve, let the policy observe, keep the KPIs with the decision time."
+    def step(self, phase: str, replay_grid: int = 0):
+        """One period: decide, serve, let the policy observe, keep the KPIs with the decision time; with `replay_grid`,
+        first score the decision against the replay optimum (`optimum_gap`, notebook 06a)."""
         x = self.policy(self.sim, self.history)
+        if replay_grid:
+            gap = optimum_gap(self.sim, x, self.policy.estimator, self.history, replay_grid)
+            self.gaps.append(gap.assign(step=self.sim.t, phase=phase, scheme=self.scheme.label))
         k = self.sim.step(x)
         self.policy.observe(k)
         self.history = recent_history(self.history, k, self.sim.t)
@@ -161,12 +176,14 @@ class _Run:
 
 def play_phase(runs: Sequence[_Run], name: str, cfg: ExperimentConfig, tick: Callable = lambda: None):
     """Phase `name` for every run, in lockstep period by period (the runs share the period's draws, `PlanCache`). The
-    first half lets a learning policy explore; the second, converged half is scored."""
+    first half lets a learning policy explore; the second, converged half is scored, and every `cfg.replay_every`-th
+    of its steps (from its first) is scored against the replay optimum as well, outside T1."""
     for r in runs: r.policy.start_phase(name)
     for scored, n in ((False, cfg.steps // 2), (True, cfg.steps - cfg.steps // 2)):
         for r in runs: r.policy.scored = scored
-        for _ in range(n):
-            for r in runs: r.step(name)
+        for i in range(n):
+            replay = scored and name != 'T1' and cfg.replay_every and i % cfg.replay_every == 0
+            for r in runs: r.step(name, cfg.replay_grid if replay else 0)
             tick()
 
 def _collect_t1(cfg: ExperimentConfig, collection: _Run, schemes: Sequence[Scheme]) -> tuple[list[_Run], dict]:
@@ -207,8 +224,12 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
         info |= {f'{r.scheme.label} gradient steps by the end of {name}': r.policy.updates for r in runs
                  if hasattr(r.policy, 'updates')}
     bar.close()
-    kpis = pd.concat([k for r in sorted(runs, key=lambda r: schemes.index(r.scheme)) for k in r.kpis], ignore_index=True)
-    return dict(kpis=kpis, info=info, config=asdict(cfg))
+    runs.sort(key=lambda r: schemes.index(r.scheme))
+    info |= {f'{r.scheme.label} update ms per period': 1e3 * np.mean(r.policy.update_s) for r in runs
+             if hasattr(r.policy, 'update_s')}
+    gaps = [g for r in runs for g in r.gaps]
+    return dict(kpis=pd.concat([k for r in runs for k in r.kpis], ignore_index=True), info=info, config=asdict(cfg),
+                gaps=pd.concat(gaps, ignore_index=True) if gaps else pd.DataFrame())
 
 # %% ../nbs/07_experiment.ipynb #726dc993
 def _run_one(settings: dict, ticks=None) -> dict:
@@ -230,16 +251,22 @@ def _side_by_side(cfgs: list[ExperimentConfig], workers: int, progress: bool) ->
                 except queue.Empty: pass
         return [f.result() for f in futures]
 
+def _cpu_seconds() -> float:
+    "CPU seconds of this process and of its finished children (the seeds' workers)."
+    import resource
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
 def run_seeds(cfg: ExperimentConfig | None = None, workers: int | None = None, progress: bool = True) -> dict:
     """The experiment for `cfg.seeds` seeds (`cfg.seed`, `cfg.seed + 1`, ...), side by side in `workers` processes
     (default: one per seed, each on one core; 1 runs them here, one after the other). Returns every KPI with a
-    `seed` column, each seed's `info`, the config and the wall time in seconds."""
+    `seed` column, the replay scores (`gaps`), each seed's `info`, the config, the wall time and the CPU seconds."""
     cfg = cfg or ExperimentConfig()
     cfgs = [replace(cfg, seed=cfg.seed + i) for i in range(cfg.seeds)]
     workers = len(cfgs) if workers is None else workers
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_seconds()
     if workers <= 1: results = [run_experiment(c, progress=progress) for c in cfgs]
     else: results = _side_by_side(cfgs, min(workers, len(cfgs)), progress)
-    kpis = pd.concat([r['kpis'].assign(seed=c.seed) for r, c in zip(results, cfgs)], ignore_index=True)
-    return dict(kpis=kpis, info={c.seed: r['info'] for r, c in zip(results, cfgs)}, config=asdict(cfg),
-                seconds=time.perf_counter() - t0)
+    with_seed = lambda key: pd.concat([r[key].assign(seed=c.seed) for r, c in zip(results, cfgs)], ignore_index=True)
+    return dict(kpis=with_seed('kpis'), gaps=with_seed('gaps'), info={c.seed: r['info'] for r, c in zip(results, cfgs)},
+                config=asdict(cfg), seconds=time.perf_counter() - t0, cpu_seconds=_cpu_seconds() - cpu0)

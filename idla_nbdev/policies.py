@@ -27,6 +27,7 @@ __all__ = ['OBS_FEATURES', 'KEEP_STEPS', 'Policy', 'TrafficPolicy', 'ExplorePoli
 class Policy:
     "Base class: `policy(sim, history) -> shares (cells, slots)`; `observe(kpis)` after each step."
     name = 'policy'
+    estimator = None  # the QoS estimator the policy decides on, if any (what a replay splits its gap by)
     def __init__(self):
         self.decision_times = []
         self.scored = False  # set while the run is scored: a learning policy then acts without exploring
@@ -79,6 +80,7 @@ class IDLAPolicy(Policy):
     name = 'IDLA'
     def __init__(self, estimator, solver: Callable | str = 'fast', headroom: float = 0.2, **settings):
         super().__init__(); self.door, self.prev = Partitioner(estimator, headroom, solver, **settings), None
+    estimator = property(lambda self: self.door.estimator)
     def decide(self, sim, history):
         obs, mask = sim_obs(sim, history, self.door.estimator.cfg.H)
         prev = self.prev if self.prev is not None and self.prev.shape == tuple(mask.shape) else None
@@ -91,10 +93,10 @@ class IDLAPolicy(Policy):
 class OraclePolicy(Policy):
     "The Oracle: brute force over the simplex grid on the same estimator (`oracle_solve` of notebook 05)."
     name = 'Oracle'
-    def __init__(self, estimator, step: float = 0.05): super().__init__(); self.f, self.step = estimator, step
+    def __init__(self, estimator, step: float = 0.05): super().__init__(); self.estimator, self.step = estimator, step
     def decide(self, sim, history):
-        obs, mask = sim_obs(sim, history, self.f.cfg.H)
-        return oracle_solve(self.f, obs, mask, step=self.step).x
+        obs, mask = sim_obs(sim, history, self.estimator.cfg.H)
+        return oracle_solve(self.estimator, obs, mask, step=self.step).x
 
 # %% ../nbs/06_baselines.ipynb #55d28da7
 OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']

@@ -8,20 +8,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import torch
-from .system_model import check_partition
+from .system_model import check_partition, utility_terms
 from .simulator import Simulator
-from .solver import simplex_grid
+from .contract import log_utility
+from .solver import simplex_grid, max_plus_dp, grid_dp_solve, fast_solve
 from .estimator import QoSEstimator
-from .policies import IDLAPolicy, ExplorePolicy, sim_obs, recent_history, cell_utilities
+from .policies import IDLAPolicy, ExplorePolicy, sim_obs, recent_history
 
 # %% auto #0
-__all__ = ['true_utility', 'replay_optimum', 'counterfactual_errors']
+__all__ = ['true_utility', 'replay_optimum', 'slice_responses', 'replay_best', 'estimator_optimum', 'optimum_gap',
+           'counterfactual_errors']
 
 # %% ../nbs/06a_replay.ipynb #2dc98546
 def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
-    "Per-cell simulated `sum log q` of the current step under `shares` (on a copy: `sim` does not move)."
-    k = sim.copy().step(shares)
-    return cell_utilities(k, sim.n_cells)
+    """Per-cell simulated utility `sum_s log max(q_s, q_min)` (eq. 5) of the current period under `shares`, served on
+    the period's plan without moving the simulator (`Simulator.serve`)."""
+    q = sim.serve(shares)['q']
+    return np.where(sim.active, utility_terms(q), 0.).sum(1)
 
 # %% ../nbs/06a_replay.ipynb #f830e124
 def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, rounds: int = 2):
@@ -38,6 +41,59 @@ def replay_optimum(sim: Simulator, start: npt.ArrayLike, step: float = 0.1, roun
                 if u > best_u: best, best_u = trial[c].copy(), u
             x[c] = best
     return x, true_utility(sim, x)
+
+# %% ../nbs/06a_replay.ipynb #484ba87e
+def slice_responses(sim: Simulator, x: npt.ArrayLike, G: int = 20) -> np.ndarray:
+    """Each slice's realised `log max(q, q_min)` at the shares `0, 1/G, ..., 1`, `(cells, slots, G + 1)`, by replaying
+    the current period: slot `s` gets share `g` in every cell that runs it, the cell's other slices share `1 - g` in
+    their proportions of the partition `x` (equally where `x` gives them nothing). An inactive slot's row is 0 at
+    share 0 and -inf above."""
+    x, active = check_partition(x, sim.active), sim.active
+    out = np.full((*x.shape, G + 1), -np.inf)
+    out[..., 0] = 0.
+    for s in np.flatnonzero(active.any(0)):
+        others, rest = np.where(active, x, 0.), active.copy()
+        others[:, s], rest[:, s] = 0., False
+        total = others.sum(1, keepdims=True)
+        base = np.where(total > 0, others / np.where(total > 0, total, 1), rest / np.maximum(rest.sum(1, keepdims=True), 1))
+        on = active[:, s]
+        for j, g in enumerate(np.linspace(0, 1, G + 1)):
+            trial = np.where(on[:, None], (1 - g) * base, x)
+            trial[on, s] = g
+            out[on, s, j] = utility_terms(sim.serve(trial)['q'][on, s])
+    return out
+
+def replay_best(sim: Simulator, x: npt.ArrayLike, G: int = 20) -> np.ndarray:
+    "Each cell's best partition on the grid `1/G` of its slices' replayed responses around `x` (`slice_responses`)."
+    units, _ = max_plus_dp(torch.tensor(slice_responses(sim, x, G)))
+    return units.numpy() / G
+
+# %% ../nbs/06a_replay.ipynb #238c20a6
+def estimator_optimum(f: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, *candidates: npt.ArrayLike) -> np.ndarray:
+    """Per cell, the best partition known for the estimator `f` (by its objective, eq. 5 on its predictions): the
+    G = 1000 grid DP, that refined by the fast method's Newton steps, or one of `candidates`."""
+    fine = grid_dp_solve(f, obs, mask, G=1000).x
+    cands = np.stack([fine, fast_solve(f, obs, mask, torch.tensor(fine, dtype=obs.dtype)).x, *candidates])
+    with torch.no_grad():
+        vals = torch.stack([log_utility(f, torch.tensor(x, dtype=obs.dtype), obs, mask) for x in cands])
+    return cands[vals.argmax(0).numpy(), np.arange(len(fine))]
+
+# %% ../nbs/06a_replay.ipynb #4c65e6be
+def optimum_gap(sim: Simulator, x: npt.ArrayLike, estimator: QoSEstimator | None = None,
+                history: pd.DataFrame | None = None, G: int = 20) -> pd.DataFrame:
+    """One decision `x` of a scheme on the current period of `sim`, scored by replay, per cell: its utility, the replay
+    optimum (the best of `replay_best`, `x` and the estimator's optimum, each served), the gap and, with the
+    `estimator` the scheme decides on (reading the KPI log `history`), its estimator and optimiser errors."""
+    x = check_partition(x, sim.active)
+    cands = {'scheme': x, 'replay': replay_best(sim, x, G)}
+    if estimator is not None:
+        obs, mask = sim_obs(sim, history, estimator.cfg.H)
+        cands['estimator'] = estimator_optimum(estimator, obs, mask, x)
+    u = {k: true_utility(sim, v) for k, v in cands.items()}
+    best = np.max(np.stack(list(u.values())), 0)
+    out = pd.DataFrame(dict(cell=np.arange(sim.n_cells), utility=u['scheme'], optimum=best, gap=best - u['scheme']))
+    if estimator is not None: out['estimator_error'], out['optimiser_error'] = best - u['estimator'], u['estimator'] - u['scheme']
+    return out
 
 # %% ../nbs/06a_replay.ipynb #7b4d0c26
 def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2,
