@@ -11,8 +11,9 @@ from .system_model import kpi_cell_utility
 from .experiment import scheme_order
 
 # %% auto #0
-__all__ = ['METRICS', 'seed_key', 'converged', 'summary_table', 'half_width', 'interval_table', 'adaptation_steps',
-           'paper_claims']
+__all__ = ['GAP_METRICS', 'METRICS', 'NEAR_OPTIMAL', 'SIMILAR', 'TRANSFER', 'PAPER_SCHEMES', 'seed_key', 'converged',
+           'summary_table', 'half_width', 'interval_table', 'settling_steps', 'adaptation_steps', 'gap_table',
+           'paired_difference', 'paired_table', 'paper_claims']
 
 # %% ../nbs/07a_claims.ipynb #655416d9
 def seed_key(df: pd.DataFrame) -> list[str]:
@@ -29,19 +30,23 @@ def converged(kpis: pd.DataFrame) -> pd.DataFrame:
     return kpis[kpis.step >= mid]
 
 # %% ../nbs/07a_claims.ipynb #ab9c2a8b
-def summary_table(kpis: pd.DataFrame) -> pd.DataFrame:
+GAP_METRICS = ['gap', 'estimator_error', 'optimiser_error']
+
+def summary_table(kpis: pd.DataFrame, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean q, P(q = 1), mean cell utility `sum_s log max(q_s, q_min)` (eq. 5) and decision time per step, per scheme
-    and phase (and seed, if `kpis` has a `seed` column), on the converged halves."""
+    and phase (and seed, if `kpis` has a `seed` column), on the converged halves; with the replay scores `gaps`, the
+    mean per cell of `GAP_METRICS`."""
     keys, k = _keys(kpis), converged(kpis)
     t = k.assign(satisfied=k.q >= 1).groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
     t['cell_utility'] = kpi_cell_utility(k, keys).groupby(keys).mean()
     t['decision_ms'] = k.groupby(keys + ['step']).decision_s.first().groupby(keys).mean() * 1e3
+    if gaps is not None and len(gaps): t = t.join(gaps.groupby(keys)[GAP_METRICS].mean())
     t = t.reset_index()
     t['scheme'] = pd.Categorical(t.scheme, scheme_order(t.scheme))
     return t.sort_values(['phase', 'scheme'] + keys[2:]).reset_index(drop=True)
 
 # %% ../nbs/07a_claims.ipynb #ae04f887
-METRICS = ['mean_q', 'p_satisfied', 'cell_utility', 'decision_ms']
+METRICS = ['mean_q', 'p_satisfied', 'cell_utility', 'decision_ms']  # of every scheme and phase
 
 def half_width(x: npt.ArrayLike, level: float = 0.95) -> float:
     "Half-width of the Student-t `level` interval for the mean of `x` (NaN for fewer than two values)."
@@ -54,28 +59,20 @@ def half_width(x: npt.ArrayLike, level: float = 0.95) -> float:
 def interval_table(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per scheme and phase of a per-seed `summary_table`: the number of seeds, the mean of each metric over seeds and
     the half-width of its `level` interval (`<metric>_ci`)."""
+    metrics = [m for m in METRICS + GAP_METRICS if m in table]
     g = table.groupby(['scheme', 'phase'], observed=True)
-    out = g[METRICS].mean()
-    for m in METRICS: out[f'{m}_ci'] = g[m].agg(half_width, level=level)
+    out = g[metrics].mean()
+    for m in metrics: out[f'{m}_ci'] = g[m].agg(half_width, level=level)
     out['seeds'] = g.size()
-    out = out[['seeds'] + [c for m in METRICS for c in (m, f'{m}_ci')]].reset_index()
+    out = out[['seeds'] + [c for m in metrics for c in (m, f'{m}_ci')]].reset_index()
     return out.sort_values(['phase', 'scheme']).reset_index(drop=True)
 
-# %% ../nbs/07a_claims.ipynb #f12a79dc
-def adaptation_steps(kpis: pd.DataFrame, scheme: str = 'IDLA', frac: float = 0.95) -> pd.Series:
-    """Per seed: the steps after T3 starts until the mean q of the slices added in T3 (over cells) first reaches
-    `frac` of its converged (second-half) mean, for `scheme`."""
-    k = kpis if 'seed' in kpis.columns else kpis.assign(seed=0)
-    k = k[k.scheme == scheme]
-    new = set(k[k.phase == 'T3'].slot) - set(k[k.phase == 'T2'].slot)
-    out = {}
-    for seed, d in k[(k.phase == 'T3') & k.slot.isin(new)].groupby('seed'):
-        curve = d.groupby('step').q.mean()
-        mid = curve.index.min() + len(curve) // 2
-        out[seed] = int(np.argmax(curve.values >= frac * curve[curve.index >= mid].mean()))
-    return pd.Series(out, name='steps', dtype=int)
+# %% ../nbs/07a_claims.ipynb #4a90866a
+NEAR_OPTIMAL = 0.1  # largest mean gap per cell to the replay optimum (utility, sum log q) called near-optimal
+SIMILAR = 0.02  # largest mean-q difference called similar
+TRANSFER = 1.2  # largest ratio of the estimator's error on the experiment network to its held-out error
+PAPER_SCHEMES = ('Traffic', 'Oracle', 'DRL (SAC)', 'DRL (TD3)')  # what the paper compares IDLA with
 
-# %% ../nbs/07a_claims.ipynb #b614cd80
 def _verdict(m: float, h: float, strict: bool) -> str:
     """'reproduced', 'refuted' or 'not resolved' for a claimed difference with mean `m` and interval half-width `h`;
     `strict`: the claim is "well above" (the interval must exclude 0), else "at least"."""
@@ -83,26 +80,153 @@ def _verdict(m: float, h: float, strict: bool) -> str:
     if (m - h > 0) if strict else (m >= 0): return 'reproduced'
     return 'refuted' if m + h < 0 else 'not resolved'
 
-def paper_claims(table: pd.DataFrame, kpis: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """The paper's claims next to the measured outcome, from a per-seed `summary_table` and the KPIs. Differences
-    between schemes are paired by seed (every scheme runs on the same networks), with their `level` interval."""
+def _within(m: float, h: float, margin: float) -> str:
+    "The verdict on \"similar\": the interval `m ± h` inside `±margin` (reproduced) or wholly outside it (refuted)."
+    if np.isnan(h): return ('reproduced' if abs(m) <= margin else 'refuted') + ' (one seed)'
+    if -margin <= m - h and m + h <= margin: return 'reproduced'
+    return 'refuted' if m - h > margin or m + h < -margin else 'not resolved'
+
+def _at_most(m: float, h: float, bound: float) -> str:
+    "The verdict on \"at most `bound`\": the interval's upper end within it (reproduced), its lower end above (refuted)."
+    return _verdict(bound - m, h, strict=False) if np.isnan(h) else \
+        ('reproduced' if m + h <= bound else 'refuted' if m - h > bound else 'not resolved')
+
+# %% ../nbs/07a_claims.ipynb #eecb0923
+def settling_steps(kpis: pd.DataFrame, frac: float = 0.95, new_only: bool = False) -> pd.DataFrame:
+    """Per scheme, phase and seed: the steps from the phase start until the mean q (over cells and slices; `new_only`:
+    over the slices added in that phase) first reaches `frac` of its converged (second-half) mean."""
+    k = kpis if 'seed' in kpis.columns else kpis.assign(seed=0)
+    if new_only:
+        before = k[k.phase == 'T2'].groupby(['scheme', 'seed']).slot.max().rename('last')
+        k = k.join(before, on=['scheme', 'seed'])
+        k = k[(k.phase == 'T3') & (k.slot > k['last'])]
+    curve = k.groupby(['scheme', 'phase', 'seed', 'step'], observed=True).q.mean().reset_index()
+    def steps(c):
+        c = c.sort_values('step')
+        mid = c.step.min() + (c.step.max() - c.step.min() + 1) // 2
+        return int(np.argmax(c.q.values >= frac * c.q[c.step >= mid].mean()))
+    return curve.groupby(['scheme', 'phase', 'seed'], observed=True).apply(steps, include_groups=False).rename('steps').reset_index()
+
+def adaptation_steps(kpis: pd.DataFrame, scheme: str = 'IDLA', frac: float = 0.95) -> pd.Series:
+    """Per seed: the steps after T3 starts until the mean q of the slices added in T3 (over cells) first reaches
+    `frac` of its converged (second-half) mean, for `scheme`."""
+    s = settling_steps(kpis[kpis.scheme == scheme], frac, new_only=True)
+    return pd.Series(s.steps.values, index=s.seed.values, name='steps', dtype=int)
+
+# %% ../nbs/07a_claims.ipynb #6d490e19
+def gap_table(gaps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per scheme and phase of the experiment's replay scores: the mean per cell of `GAP_METRICS` over seeds with
+    their `level` intervals, and the sample (steps per seed, cells, seeds)."""
+    g = gaps if 'seed' in gaps.columns else gaps.assign(seed=0)
+    per_seed = g.groupby(['scheme', 'phase', 'seed'], observed=True)[GAP_METRICS].mean()
+    out = interval_table(per_seed.reset_index()).drop(columns='seeds')
+    size = g.groupby(['scheme', 'phase'], observed=True).agg(cells=('cell', 'nunique'), seeds=('seed', 'nunique'))
+    size['steps'] = g.groupby(['scheme', 'phase', 'seed'], observed=True).step.nunique().groupby(['scheme', 'phase']).min()
+    out = out.join(size, on=['scheme', 'phase'])
+    out['scheme'] = pd.Categorical(out.scheme, scheme_order(out.scheme))
+    return out.sort_values(['phase', 'scheme']).reset_index(drop=True)
+
+# %% ../nbs/07a_claims.ipynb #0b2101e6
+def paired_difference(table: pd.DataFrame, a: str, b: str, phase: str, metric: str, level: float = 0.95) -> dict:
+    """`a - b` in `metric` for `phase` of a per-seed `summary_table`, paired by seed: both means, the mean difference
+    and its `level` half-width (NaN for one seed); None where a scheme or the phase is missing."""
     t = table if 'seed' in table.columns else table.assign(seed=0)
-    present, rows = set(t.scheme), []
-    def compare(claim, a, b, phase, metric, strict, fmt='.3f'):
-        if not {a, b} <= present or phase not in set(t.phase): return
-        p = t[t.phase == phase].pivot(index='seed', columns='scheme', values=metric)
-        d = (p[a] - p[b]).values
-        m, h = d.mean(), half_width(d, level)
-        measured = f"{a} {p[a].mean():{fmt}} vs {b} {p[b].mean():{fmt}}: {m:+{fmt}} ± {h:{fmt}}"
-        rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=_verdict(m, h, strict)))
+    t = t[t.phase == phase]
+    if not {a, b} <= set(t.scheme) or metric not in t: return None
+    p = t.pivot(index='seed', columns='scheme', values=metric)
+    d = (p[a] - p[b]).values
+    return dict(a=p[a].mean(), b=p[b].mean(), diff=d.mean(), ci=half_width(d, level))
+
+def paired_table(table: pd.DataFrame, a: str, b: str, metrics: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    "`paired_difference` of `a` and `b` for every phase after T1 and every metric of `table` (default: all)."
+    metrics = metrics or [m for m in METRICS + GAP_METRICS[:1] if m in table]
+    rows = [dict(phase=p, metric=m, **d) for p in sorted(set(table.phase) - {'T1'}) for m in metrics
+            if (d := paired_difference(table, a, b, p, m, level)) is not None]
+    return pd.DataFrame(rows).rename(columns={'a': a, 'b': b})
+
+# %% ../nbs/07a_claims.ipynb #8ae7703c
+def _claims_between(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
+    "The claims of one phase that compare schemes."
+    rows = []
+    def compare(claim, a, b, metric, rule, fmt='.3f', **arg):
+        d = paired_difference(t, a, b, phase, metric, level)
+        if d is None: return
+        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {d['diff']:+{fmt}} ± {d['ci']:{fmt}}"
+        rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=rule(d['diff'], d['ci'], **arg)))
+    drls = [s for s in ('DRL (SAC)', 'DRL (TD3)') if s in set(t.scheme)]
+    compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', 'mean_q', _verdict, strict=False)
+    compare('IDLA well above Traffic', 'IDLA', 'Traffic', 'mean_q', _verdict, strict=True)
+    for drl in drls:
+        compare(f'{drl} well above Traffic', drl, 'Traffic', 'mean_q', _verdict, strict=True)
+        for m in ('mean_q', 'p_satisfied', 'cell_utility'):
+            compare(f'IDLA at least {drl} (best performance)', 'IDLA', drl, m, _verdict, strict=False)
+        compare(f'the Oracle and {drl} similar (within ±{SIMILAR})', 'Oracle', drl, 'mean_q', _within, margin=SIMILAR)
+    compare('IDLA decides faster than the Oracle (ms per step)', 'Oracle', 'IDLA', 'decision_ms', _verdict, '.1f', strict=True)
+    return rows
+
+# %% ../nbs/07a_claims.ipynb #63a9ee38
+def _highest(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
+    "IDLA's P(q = 1) against each of the paper's other schemes: the verdict of the closest."
+    others = [s for s in PAPER_SCHEMES if s in set(t[t.phase == phase].scheme)]
+    if 'IDLA' not in set(t.scheme) or not others: return []
+    ds = {s: paired_difference(t, 'IDLA', s, phase, 'p_satisfied', level) for s in others}
+    verdicts = {s: _verdict(d['diff'], d['ci'], strict=True) for s, d in ds.items()}
+    closest = min(ds, key=lambda s: ds[s]['diff'])
+    worst = next((v for v in ('refuted', 'not resolved') if any(x.startswith(v) for x in verdicts.values())), verdicts[closest])
+    d = ds[closest]
+    return [dict(claim='IDLA has the highest P(q = 1)', phase=phase, metric='p_satisfied',
+                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {d['diff']:+.3f} ± {d['ci']:.3f}",
+                 verdict=worst)]
+
+def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict]:
+    "IDLA against each deep-RL agent: steps to settle (`settling_steps`), paired by seed."
+    s = settling_steps(kpis[kpis.phase == phase]).pivot(index='seed', columns='scheme', values='steps')
+    rows = []
+    for drl in (c for c in ('DRL (SAC)', 'DRL (TD3)') if c in s and 'IDLA' in s):
+        d = (s[drl] - s['IDLA']).values
+        rows.append(dict(claim=f'IDLA converges faster than {drl}', phase=phase, metric='steps to 95% of converged q',
+                         measured=f"IDLA {s['IDLA'].mean():.1f} vs {drl} {s[drl].mean():.1f} steps: "
+                                  f"{d.mean():+.1f} ± {half_width(d, level):.1f}",
+                         verdict=_verdict(d.mean(), half_width(d, level), strict=True)))
+    return rows
+
+# %% ../nbs/07a_claims.ipynb #30010d7a
+def _near_optimal(gaps: pd.DataFrame | None, phase: str, level: float) -> list[dict]:
+    "IDLA's mean gap per cell to the replay optimum against `NEAR_OPTIMAL`."
+    if gaps is None or not len(gaps) or 'IDLA' not in set(gaps.scheme) or phase not in set(gaps.phase): return []
+    g = gap_table(gaps, level).set_index(['scheme', 'phase']).loc[('IDLA', phase)]
+    return [dict(claim=f'IDLA near-optimal (mean gap per cell at most {NEAR_OPTIMAL})', phase=phase,
+                 metric='gap to the replay optimum', verdict=_at_most(g.gap, g.gap_ci, NEAR_OPTIMAL),
+                 measured=f"{g.gap:.3f} ± {g.gap_ci:.3f} (estimator {g.estimator_error:.3f}, optimiser "
+                          f"{g.optimiser_error:.3f}; {g.steps:.0f} steps x {g.cells:.0f} cells x {g.seeds:.0f} seeds)")]
+
+def _transfer(info: dict | None, level: float) -> list[dict]:
+    "The shipped estimator's error on the experiment network's T1 samples over its held-out error, per seed."
+    if not info: return []
+    per_seed = [i for i in info.values() if 't1_mae' in i]
+    if not per_seed: return []
+    r = np.array([i['t1_mae'] / i['test_mae'] for i in per_seed])
+    return [dict(claim=f'the estimator transfers to a new network (error ratio at most {TRANSFER})', phase='T1',
+                 metric="MAE on this network / held-out MAE",
+                 measured=f"{np.mean([i['t1_mae'] for i in per_seed]):.4f} vs {per_seed[0]['test_mae']:.4f}: ratio "
+                          f"{r.mean():.2f} ± {half_width(r, level):.2f}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
+
+# %% ../nbs/07a_claims.ipynb #876bd5c8
+def paper_claims(res: dict, level: float = 0.95) -> pd.DataFrame:
+    """The paper's claims next to the measured outcome, from an experiment's result (`run_seeds` or
+    `run_experiment`): its KPIs, replay scores (`gaps`) and `info`. Differences between schemes are paired by seed,
+    with their `level` interval; the verdict rule is stated above."""
+    kpis, gaps = res['kpis'], res.get('gaps')
+    t = summary_table(kpis, gaps)
+    info = res['info'] if 'seed' in kpis.columns else {0: res['info']}
+    rows = []
     for phase in ('T2', 'T3'):
-        compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', phase, 'mean_q', False)
-        compare('IDLA well above Traffic', 'IDLA', 'Traffic', phase, 'mean_q', True)
-        for drl in ('DRL (SAC)', 'DRL (TD3)'): compare(f'{drl} well above Traffic', drl, 'Traffic', phase, 'mean_q', True)
-        compare('IDLA decides faster than the Oracle (ms per step)', 'Oracle', 'IDLA', phase, 'decision_ms', True, '.1f')
-    if 'IDLA' in present and 'T3' in set(t.phase):
+        if phase not in set(t.phase): continue
+        rows += _claims_between(t, phase, level) + _highest(t, phase, level) + _converges_faster(kpis, phase, level)
+        rows += _near_optimal(gaps, phase, level)
+    if 'IDLA' in set(t.scheme) and 'T3' in set(t.phase):
         s = adaptation_steps(kpis)
         rows.append(dict(claim='IDLA adapts to the new slices within a few steps (at most 4)', phase='T3',
                          metric='steps to 95% of converged q', measured=f"{s.mean():.1f} steps (per seed {s.tolist()})",
                          verdict='reproduced' if s.mean() <= 4 else 'refuted'))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows + _transfer(info, level))
