@@ -18,7 +18,7 @@ Cells = npt.ArrayLike | torch.Tensor  # per-cell inputs: an array or a tensor
 # %% auto #0
 __all__ = ['Cells', 'SLOPE_CAP', 'project_simplex', 'check_cells', 'checked_inputs', 'unservable_cells', 'check_headroom',
            'with_headroom', 'log_utility', 'check_values', 'slice_values', 'SolveResult', 'kkt_measures',
-           'floored_cells', 'solve_result']
+           'floored_cells', 'Problem', 'start_problem', 'solve_result']
 
 # %% ../nbs/05_contract.ipynb #feac40b8
 def project_simplex(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -176,18 +176,38 @@ def floored_cells(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.T
     low = ((here <= q_min) & (whole > q_min)).to(obs.dtype)
     return torch.zeros(len(x), dtype=obs.dtype, device=obs.device).index_add_(0, cell, low) > 0
 
-def solve_result(f: Callable, x: torch.Tensor, obs: torch.Tensor, mask: torch.Tensor, t0: float, method: str,
-                 iterations: Cells | None = None, converged: Cells | None = None, q_min: float = Q_MIN,
-                 values: tuple[torch.Tensor, torch.Tensor] | None = None,
+@dataclass
+class Problem:
+    """What every method sets up the same way: the objective `f`, the checked inputs (`check_cells`: observations,
+    active mask, warm start `x0`, `warm` if one was given), `q_min` and the clock, started as the solve began."""
+    f: Callable
+    obs: torch.Tensor
+    mask: torch.Tensor
+    x0: torch.Tensor
+    warm: bool
+    q_min: float
+    t0: float
+
+def start_problem(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
+                  q_min: float = Q_MIN, device: str | torch.device | None = None) -> Problem:
+    "Start the clock, check the inputs and move them to `device` (default: where they are): a method's first line."
+    t0 = time.perf_counter()
+    obs, mask, x0 = check_cells(obs, mask, x_prev)
+    if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
+    return Problem(f, obs, mask, x0, x_prev is not None, q_min, t0)
+
+def solve_result(p: Problem, x: torch.Tensor, method: str, iterations: Cells | None = None,
+                 converged: Cells | None = None, values: tuple[torch.Tensor, torch.Tensor] | None = None,
                  room: torch.Tensor | None = None, grid_searched: bool = False) -> SolveResult:
-    """The common `SolveResult` of partitions `x`: objective and optimality measures from `slice_values` (or the
-    `values` given; `room` as in `kkt_measures`). A cell with a floored slice (`floored_cells`) is not `converged`
-    unless the method `grid_searched` (compared every partition of a grid, so it weighed lifting that slice)."""
-    g, d = values if values is not None else slice_values(f, x, obs, mask, q_min)
-    kkt, gap, lam = kkt_measures(x, d, mask, room)
-    floored = floored_cells(f, x, obs, mask, q_min).cpu().numpy()
+    """The common `SolveResult` of partitions `x` of the problem `p`: objective and optimality measures from
+    `slice_values` (or the `values` given; `room` as in `kkt_measures`). A cell with a floored slice (`floored_cells`)
+    is not `converged` unless the method `grid_searched` (compared every partition of a grid, so it weighed lifting
+    that slice)."""
+    g, d = values if values is not None else slice_values(p.f, x, p.obs, p.mask, p.q_min)
+    kkt, gap, lam = kkt_measures(x, d, p.mask, room)
+    floored = floored_cells(p.f, x, p.obs, p.mask, p.q_min).cpu().numpy()
     n = len(x)
     arr = lambda a, fill: np.full(n, fill) if a is None else np.asarray(torch.as_tensor(a).cpu())
     converged = arr(converged, True).astype(bool) & (grid_searched | ~floored)
     return SolveResult(x.detach().cpu().numpy(), g.sum(-1).cpu().numpy(), kkt.cpu().numpy(), gap.cpu().numpy(),
-                       lam.cpu().numpy(), arr(iterations, 0), converged, floored, time.perf_counter() - t0, method)
+                       lam.cpu().numpy(), arr(iterations, 0), converged, floored, time.perf_counter() - p.t0, method)

@@ -225,8 +225,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
                  if hasattr(r.policy, 'updates')}
     bar.close()
     runs.sort(key=lambda r: schemes.index(r.scheme))
-    info |= {f'{r.scheme.label} update ms per period': 1e3 * np.mean(r.policy.update_s) for r in runs
-             if hasattr(r.policy, 'update_s')}
+    info |= {f'{r.scheme.label} {k}': v for r in runs for k, v in r.policy.summary().items()}
     gaps = [g for r in runs for g in r.gaps]
     return dict(kpis=pd.concat([k for r in runs for k in r.kpis], ignore_index=True), info=info, config=asdict(cfg),
                 gaps=pd.concat(gaps, ignore_index=True) if gaps else pd.DataFrame())

@@ -24,11 +24,12 @@ class LearningConfig:
     `lr`) on batches of `batch` samples, a share `replay` of them from the estimator's training data and the rest from
     the last `window` periods of the cells it manages. The period just measured is held out: an update that worsens
     the error on it is rolled back."""
-    gradient_steps: int = 4
+    gradient_steps: int = 32
     batch: int = 256
-    replay: float = 0.5
-    lr: float = 3e-4
+    replay: float = 0.3
+    lr: float = 1e-3
     window: int = 16
+    kpi_weight: float = 0.1  # weight of the throughput and delay fit in the loss (notebook 04's `TrainConfig`)
     seed: int = 0
 
     def __post_init__(self):
@@ -49,20 +50,20 @@ def replay_data(path=None) -> pd.DataFrame:
 # %% ../nbs/06b_learning.ipynb #3c527ba6
 class OnlineEstimator:
     """An estimator that keeps learning, one period at a time (`LearningConfig`). `model` is a copy of `estimator`:
-    what the solver reads. `log`: one row per period with the held-out error before and after the update and whether
-    it was kept."""
+    what the solver reads. `log`: one row per period with its held-out error before and after the update, whether the
+    update was kept, and the error of the estimator it started from (`original`), for comparison."""
     def __init__(self, estimator: QoSEstimator, cfg: LearningConfig | None = None, replay: pd.DataFrame | None = None):
         self.cfg = cfg = cfg or LearningConfig()
-        self.model = copy.deepcopy(estimator).eval()
+        self.model, self.original = copy.deepcopy(estimator).eval(), copy.deepcopy(estimator).eval()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.replay = training_tensors(replay_data() if replay is None else replay, self.model.cfg.H) if cfg.replay else None
         self.window, self.log = deque(maxlen=cfg.window), []
-        self.tcfg = TrainConfig()  # the training loss's weights
+        self.tcfg = TrainConfig(kpi_weight=cfg.kpi_weight)  # the training loss's weights
 
-    def error(self, tensors: tuple) -> float:
-        "Mean absolute error on q of a sample tensor tuple."
-        with torch.no_grad(): return (self.model(tensors[0], tensors[1]) - tensors[2]).abs().mean().item()
+    def error(self, tensors: tuple, model: QoSEstimator | None = None) -> float:
+        "Mean absolute error on q of `model` (default: the learning one) on a sample tensor tuple."
+        with torch.no_grad(): return ((model or self.model)(tensors[0], tensors[1]) - tensors[2]).abs().mean().item()
 
     def _batch(self, recent: tuple) -> tuple:
         "A batch: `replay` of it from the training data, the rest from the recent periods."
@@ -84,7 +85,8 @@ class OnlineEstimator:
         """Learn from the periods before this one, keep it if the error on `samples` (this period, held out) does not
         rise, else roll back; then add `samples` to the window."""
         latest = training_tensors(samples, self.model.cfg.H)
-        row = dict(samples=len(samples), before=self.error(latest), after=np.nan, kept=False)
+        row = dict(samples=len(samples), before=self.error(latest), after=np.nan, kept=False,
+                   original=self.error(latest, self.original))
         if self.cfg.gradient_steps and self.window:
             saved = copy.deepcopy((self.model.state_dict(), self.opt.state_dict()))
             self._steps()
@@ -119,3 +121,10 @@ class LearningIDLAPolicy(IDLAPolicy):
         if samples is not None and len(samples := samples[samples.step == kpis.step.max()]):
             self.learner.update(samples)
         self.update_s.append(time.perf_counter() - t0)
+
+    def summary(self) -> dict:
+        "The mean update time, the held-out error per period of the learning copy and of the original, updates kept."
+        log = pd.DataFrame(self.learner.log)
+        tried = log.after.notna()
+        return {'update ms per period': 1e3 * np.mean(self.update_s), 'held-out MAE': log.before.mean(),
+                'original MAE': log.original.mean(), 'updates kept': log.kept[tried].mean() if tried.any() else np.nan}

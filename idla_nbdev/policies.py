@@ -38,6 +38,9 @@ class Policy:
         self.decision_times.append(time.perf_counter() - t0)
         return check_partition(x, sim.active)
     def observe(self, kpis: pd.DataFrame): pass
+    def summary(self) -> dict:
+        "What the policy reports of its run (learning policies: their updates and errors)."
+        return {}
     def start_phase(self, name: str):
         "Called as a phase of the experiment (T1, T2, T3) starts: a policy may act differently per phase."
         pass

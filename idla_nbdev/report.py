@@ -8,6 +8,7 @@ import json, time
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
+import numpy as np
 import pandas as pd
 import torch
 from fastcore.script import call_parse, Param, store_true, bool_arg
@@ -74,10 +75,11 @@ def _markdown_table(df: pd.DataFrame) -> str:
     rows = [list(df.columns), ['---'] * df.shape[1]] + df.astype(str).values.tolist()
     return '\n'.join('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)
 
-def _pm(t: pd.DataFrame, m: str, digits: int, ci: str | None = None) -> pd.Series:
-    "Column `m` of a table as 'mean ± half-width' (half-width from `ci`, default `<m>_ci`); empty where `m` is NaN."
-    fmt = lambda v: '' if pd.isna(v) else f'{v:.{digits}f}'
-    return (t[m].map(fmt) + ' ± ' + t[ci or f'{m}_ci'].map(fmt)).where(t[m].notna(), '')
+def _pm(t: pd.DataFrame, m: str, digits: int, ci: str | None = None, sign: str = '') -> pd.Series:
+    """Column `m` of a table as 'mean ± half-width' (half-width from `ci`, default `<m>_ci`; `sign='+'` signs the
+    mean); empty where `m` is NaN."""
+    fmt = lambda v, s='': '' if pd.isna(v) else f'{v:{s}.{digits}f}'
+    return (t[m].map(lambda v: fmt(v, sign)) + ' ± ' + t[ci or f'{m}_ci'].map(fmt)).where(t[m].notna(), '')
 
 VERDICT_RULE = (f"Differences are paired by seed, with 95% Student-t intervals over seeds. \"Well above\", \"faster\" and "
                 f"\"highest\" are reproduced when the interval excludes 0 on the claimed side; \"at least\" when the mean "
@@ -117,12 +119,15 @@ def _gap_section(res: dict) -> list[str]:
 def _learning_section(table: pd.DataFrame, info: dict) -> list[str]:
     if 'IDLA (learning)' not in set(table.scheme): return []
     out = ['## Learning IDLA', '']
-    ms = [i.get('IDLA (learning) update ms per period') for i in info.values()]
-    out += [f"Its update costs {sum(ms) / len(ms):.0f} ms per period for all cells (mean over seeds), on top of IDLA's decision.", '']
+    mean = lambda k: np.mean([i[f'IDLA (learning) {k}'] for i in info.values()])
+    out += [f"Its update costs {mean('update ms per period'):.0f} ms per period for all cells, on top of IDLA's decision. "
+            f"Its held-out error per period (each period before the update that learns from it) is "
+            f"{mean('held-out MAE'):.4f}, against {mean('original MAE'):.4f} for the estimator it started from, on the "
+            f"same periods; {mean('updates kept'):.0%} of the updates were kept, the others rolled back (means over seeds).", '']
     for other in ('IDLA', 'DRL (SAC)'):
         p = paired_table(table, 'IDLA (learning)', other, ['mean_q', 'p_satisfied', 'cell_utility', 'gap'])
         if not len(p): continue
-        p['difference'] = _pm(p, 'diff', 3, 'ci')
+        p['difference'] = _pm(p, 'diff', 3, 'ci', '+')
         for s in ('IDLA (learning)', other): p[s] = p[s].map('{:.3f}'.format)
         out += [f"Against {other} (paired by seed):", '',
                 _markdown_table(p[['phase', 'metric', 'IDLA (learning)', other, 'difference']]), '']

@@ -4,15 +4,15 @@
 
 # %% ../nbs/05_solver.ipynb #c49f540c
 from __future__ import annotations
-import dataclasses, functools, inspect, itertools, math, time, typing
+import dataclasses, functools, inspect, itertools, math, typing
 from dataclasses import dataclass, replace
 from typing import Callable
 import numpy as np
 import torch
 from scipy.optimize import minimize
 from .system_model import Q_MIN
-from .contract import (Cells, SolveResult, check_cells, kkt_measures, log_utility, project_simplex,
-                                 slice_values, solve_result, check_values)
+from .contract import (Cells, SolveResult, kkt_measures, log_utility, project_simplex, slice_values,
+                                 start_problem, solve_result, check_values)
 
 # %% auto #0
 __all__ = ['SPEED', 'SOLVERS', 'SolverConfig', 'idla_solve', 'eq15_solve', 'max_plus_dp', 'grid_dp_solve', 'slsqp_solve',
@@ -45,9 +45,8 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
                cfg: SolverConfig | None = None, device: str | torch.device | None = None, **overrides) -> SolveResult:
     "Problem 2 for every cell at once by multi-start primal-dual iterations (eq. 15, preconditioned; Algorithm 1)."
     cfg = replace(cfg or SolverConfig(), **overrides)
-    t0 = time.perf_counter()
-    obs, mask, x0 = check_cells(obs, mask, x_prev)
-    if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
+    p = start_problem(f, obs, mask, x_prev, cfg.q_min, device)
+    obs, mask, x0 = p.obs, p.mask, p.x0
     n, S = mask.shape
     noise = _start_noise(cfg.M, x0, cfg.seed)
     x = torch.stack([x0] + [project_simplex(x0 + cfg.sigma * z, mask) for z in noise], 1)  # (cells, starts, slots)
@@ -71,8 +70,7 @@ def idla_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     x = project_simplex(x, m)
     best = log_utility(f, x, o, m, cfg.q_min).detach().reshape(n, -1).argmax(1)
     x = x.reshape(n, -1, S)[torch.arange(n, device=obs.device), best]
-    return solve_result(f, x, obs, mask, t0, 'primal-dual' if cfg.scaled else 'eq. 15 (literal)', iters, done,
-                        cfg.q_min)
+    return solve_result(p, x, 'primal-dual' if cfg.scaled else 'eq. 15 (literal)', iters, done)
 
 # %% ../nbs/05_solver.ipynb #89ce4ba1
 def eq15_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
@@ -140,22 +138,22 @@ def grid_dp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
                   q_min: float = Q_MIN, chunk: int | None = None) -> SolveResult:
     """Global optimum of Problem 2 on the grid `x_s in {0, 1/G, ..., 1}` by max-plus dynamic programming, concave or
     not (float64)."""
-    t0 = time.perf_counter()
-    obs, mask, _ = check_cells(obs, mask, x_prev)
-    obs = obs.double()
+    p = start_problem(f, obs, mask, x_prev, q_min)
+    p.obs = obs = p.obs.double()
+    mask = p.mask
     chunk = chunk or max(1, 2 ** 22 // (mask.shape[1] * (G + 1)))  # bounds the (chunk, slots, G+1) value table
     x = torch.cat([max_plus_dp(_grid_values(f, obs[i:i + chunk], mask[i:i + chunk], G, q_min))[0].double() / G
                    for i in range(0, len(obs), chunk)])
-    return solve_result(f, x, obs, mask, t0, f'grid DP G={G}', q_min=q_min, grid_searched=True)
+    return solve_result(p, x, f'grid DP G={G}', grid_searched=True)
 
 # %% ../nbs/05_solver.ipynb #717afcb7
 def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells | None = None,
                 q_min: float = Q_MIN) -> SolveResult:
     """Problem 2 cell by cell with scipy's SLSQP from the warm start, slopes from `slice_values`: the general-purpose
     reference."""
-    t0 = time.perf_counter()
-    obs, mask, x0 = check_cells(obs, mask, x_prev)
-    obs = obs.double()
+    p = start_problem(f, obs, mask, x_prev, q_min)
+    p.obs = obs = p.obs.double()
+    mask, x0 = p.mask, p.x0
     x, its, ok = torch.zeros(mask.shape, dtype=torch.float64), np.zeros(len(obs), int), np.zeros(len(obs), bool)
     for c in range(len(obs)):
         act = mask[c].nonzero()[:, 0]
@@ -167,7 +165,7 @@ def slsqp_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cell
                      constraints=[{'type': 'eq', 'fun': lambda z: z.sum() - 1, 'jac': lambda z: np.ones_like(z)}])
         x[c, act] = project_simplex(torch.tensor(np.nan_to_num(r.x))[None], mc)[0]
         its[c], ok[c] = r.nit, r.success
-    return solve_result(f, x, obs, mask, t0, 'SLSQP', its, ok, q_min)
+    return solve_result(p, x, 'SLSQP', its, ok)
 
 # %% ../nbs/05_solver.ipynb #9ea76715
 @functools.lru_cache(maxsize=None)
@@ -188,8 +186,8 @@ def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cel
     is a sum over slices, so `f` is evaluated once per slice and grid share (`S (G+1)` calls per cell, `G = 1/step`)
     and each grid point's objective is a sum of look-ups in that table; cells are grouped by slice count and
     chunked so that a group's `(cells, slices, points)` table stays under `chunk` entries."""
-    t0 = time.perf_counter()
-    obs, mask, _ = check_cells(obs, mask, x_prev)
+    p = start_problem(f, obs, mask, x_prev, q_min)
+    obs, mask = p.obs, p.mask
     G = int(round(1 / step))
     if abs(G * step - 1) > 1e-9: raise ValueError(f"the Oracle's grid interval must divide 1, got {step}")
     values = _grid_values(f, obs, mask, G, q_min)  # (cells, slots, G+1) log q
@@ -204,7 +202,7 @@ def oracle_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cel
             v = values[cells[:, None], order]  # (c, k, G+1)
             total = v.gather(2, units.T[None].expand(len(cells), -1, -1)).sum(1)  # (c, points)
             x[cells[:, None], order] = units[total.argmax(1)].to(obs.dtype) / G
-    return solve_result(f, x, obs, mask, t0, f'Oracle (grid {step})', q_min=q_min, grid_searched=True)
+    return solve_result(p, x, f'Oracle (grid {step})', grid_searched=True)
 
 # %% ../nbs/05_solver.ipynb #e7e3ff51
 def separable_qp_step(slope: torch.Tensor, curv: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
@@ -365,11 +363,9 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     satisfaction points, from the coarse-DP optimum, the warm start (if given) and neighbours (`FastConfig`, fields
     overridable by keyword)."""
     cfg = replace(cfg or FastConfig(), **overrides)
-    t0 = time.perf_counter()
-    obs, mask, x0 = check_cells(obs, mask, x_prev)
-    warm = x_prev is not None  # else x0 is the equal split, which says nothing about the cell: not a start
+    p = start_problem(f, obs, mask, x_prev, cfg.q_min, device)
+    obs, mask, x0, warm = p.obs, p.mask, p.x0, p.warm  # without a warm start x0 is the equal split: not a start
     grid = cfg.grid or start_grid(mask, warm)
-    if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
     with torch.no_grad(): starts, cap = _fast_starts(f, obs, mask, x0, warm, grid, cfg)
     k = starts.shape[1]
@@ -386,8 +382,8 @@ def fast_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Cells
     obj, kkt = g.sum(-1).reshape(n, k), kkt_measures(x, d, m, room)[0].reshape(n, k)
     top = obj >= obj.amax(1, keepdim=True) - 1e-6 * (1 + obj.amax(1, keepdim=True).abs())  # equal up to float32 noise
     best = torch.where(top, kkt, torch.inf).argmin(1) + torch.arange(n, device=obs.device) * k  # then the most stationary
-    return solve_result(f, x[best], obs, mask, t0, 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best],
-                        cfg.q_min, (g[best], d[best]), room[best], grid_searched=True)
+    return solve_result(p, x[best], 'fast (DP + Newton)', iters.reshape(n, k).amax(1), conv[best], (g[best], d[best]),
+                        room[best], grid_searched=True)
 
 SPEED = dict(M=0, K=8, polish=1)  # the speed setting: no neighbour starts, 8 Newton iterations, one polish round
 
@@ -417,13 +413,11 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
     DP optimum and from the warm start (if given); `LatticeConfig`, fields overridable by keyword."""
     cfg = replace(cfg or LatticeConfig(), **overrides)
     G, m, q_min = cfg.G, cfg.m, cfg.q_min
-    t0 = time.perf_counter()
-    obs, mask, x0 = check_cells(obs, mask, x_prev)
-    warm = x_prev is not None  # as in `fast_solve`: the equal split is not a start
+    p = start_problem(f, obs, mask, x_prev, q_min, device)
+    obs, mask, x0, warm = p.obs, p.mask, p.x0, p.warm  # as in `fast_solve`: the equal split is not a start
     coarse = cfg.coarse or start_grid(mask, warm)
     if G % coarse or coarse >= G:
         raise ValueError(f"the coarse grid must divide the lattice and be coarser, got G={G} and coarse={coarse}")
-    if device is not None: obs, mask, x0 = obs.to(device), mask.to(device), x0.to(device)
     n, S = mask.shape
     step = G // coarse
     with torch.no_grad():
@@ -437,8 +431,8 @@ def lattice_solve(f: Callable, obs: Cells, mask: Cells | None = None, x_prev: Ce
             x, value = _local_dp(f, units.to(obs.dtype) / G, o, mk, step / G, m, q_min)
             units = (x * G).round().long()
         best = value.view(n, k).argmax(1)  # the last window's objective at each start's end point
-    return solve_result(f, units[best + k * torch.arange(n, device=obs.device)].to(obs.dtype) / G, obs, mask, t0,
-                        f'lattice (G={G})', q_min=q_min, grid_searched=True)
+    return solve_result(p, units[best + k * torch.arange(n, device=obs.device)].to(obs.dtype) / G, f'lattice (G={G})',
+                        grid_searched=True)
 
 SOLVERS = {'eq. 15 (literal)': eq15_solve, 'primal-dual': idla_solve, 'fast': fast_solve, 'lattice': lattice_solve,
            'grid DP': grid_dp_solve, 'SLSQP': slsqp_solve, 'Oracle': oracle_solve}
