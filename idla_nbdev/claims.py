@@ -73,6 +73,10 @@ SIMILAR = 0.02  # largest mean-q difference called similar
 TRANSFER = 1.2  # largest ratio of the estimator's error on the experiment network to its held-out error
 PAPER_SCHEMES = ('Traffic', 'Oracle', 'DRL (SAC)', 'DRL (TD3)')  # what the paper compares IDLA with
 
+def _pm(m: float, h: float, fmt: str, sign: str = '+') -> str:
+    "A difference and its interval half-width as text: '+0.012 ± 0.005', or the mean alone with one seed (no interval)."
+    return f"{m:{sign}{fmt}}" + ('' if np.isnan(h) else f" ± {h:{fmt}}")
+
 def _verdict(m: float, h: float, strict: bool) -> str:
     """'reproduced', 'refuted' or 'not resolved' for a claimed difference with mean `m` and interval half-width `h`;
     `strict`: the claim is "well above" (the interval must exclude 0), else "at least"."""
@@ -151,7 +155,7 @@ def _claims_between(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
     def compare(claim, a, b, metric, rule, fmt='.3f', **arg):
         d = paired_difference(t, a, b, phase, metric, level)
         if d is None: return
-        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {d['diff']:+{fmt}} ± {d['ci']:{fmt}}"
+        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {_pm(d['diff'], d['ci'], fmt)}"
         rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=rule(d['diff'], d['ci'], **arg)))
     drls = [s for s in ('DRL (SAC)', 'DRL (TD3)') if s in set(t.scheme)]
     compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', 'mean_q', _verdict, strict=False)
@@ -172,10 +176,10 @@ def _highest(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
     ds = {s: paired_difference(t, 'IDLA', s, phase, 'p_satisfied', level) for s in others}
     verdicts = {s: _verdict(d['diff'], d['ci'], strict=True) for s, d in ds.items()}
     closest = min(ds, key=lambda s: ds[s]['diff'])
-    worst = next((v for v in ('refuted', 'not resolved') if any(x.startswith(v) for x in verdicts.values())), verdicts[closest])
+    worst = next((x for v in ('refuted', 'not resolved') for x in verdicts.values() if x.startswith(v)), verdicts[closest])
     d = ds[closest]
     return [dict(claim='IDLA has the highest P(q = 1)', phase=phase, metric='p_satisfied',
-                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {d['diff']:+.3f} ± {d['ci']:.3f}",
+                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {_pm(d['diff'], d['ci'], '.3f')}",
                  verdict=worst)]
 
 def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict]:
@@ -186,7 +190,7 @@ def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict
         d = (s[drl] - s['IDLA']).values
         rows.append(dict(claim=f'IDLA converges faster than {drl}', phase=phase, metric='steps to 95% of converged q',
                          measured=f"IDLA {s['IDLA'].mean():.1f} vs {drl} {s[drl].mean():.1f} steps: "
-                                  f"{d.mean():+.1f} ± {half_width(d, level):.1f}",
+                                  f"{_pm(d.mean(), half_width(d, level), '.1f')}",
                          verdict=_verdict(d.mean(), half_width(d, level), strict=True)))
     return rows
 
@@ -197,7 +201,7 @@ def _near_optimal(gaps: pd.DataFrame | None, phase: str, level: float) -> list[d
     g = gap_table(gaps, level).set_index(['scheme', 'phase']).loc[('IDLA', phase)]
     return [dict(claim=f'IDLA near-optimal (mean gap per cell at most {NEAR_OPTIMAL})', phase=phase,
                  metric='gap to the replay optimum', verdict=_at_most(g.gap, g.gap_ci, NEAR_OPTIMAL),
-                 measured=f"{g.gap:.3f} ± {g.gap_ci:.3f} (estimator {g.estimator_error:.3f}, optimiser "
+                 measured=f"{_pm(g.gap, g.gap_ci, '.3f', '')} (estimator {g.estimator_error:.3f}, optimiser "
                           f"{g.optimiser_error:.3f}; {g.steps:.0f} steps x {g.cells:.0f} cells x {g.seeds:.0f} seeds)")]
 
 def _transfer(info: dict | None, level: float) -> list[dict]:
@@ -209,7 +213,7 @@ def _transfer(info: dict | None, level: float) -> list[dict]:
     return [dict(claim=f'the estimator transfers to a new network (error ratio at most {TRANSFER})', phase='T1',
                  metric="MAE on this network / held-out MAE",
                  measured=f"{np.mean([i['t1_mae'] for i in per_seed]):.4f} vs {per_seed[0]['test_mae']:.4f}: ratio "
-                          f"{r.mean():.2f} ± {half_width(r, level):.2f}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
+                          f"{_pm(r.mean(), half_width(r, level), '.2f', '')}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
 
 # %% ../nbs/07a_claims.ipynb #876bd5c8
 def paper_claims(res: dict, level: float = 0.95) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .system_model import read_checked
+from .system_model import read_checked, check_integers
 from .dataset import augment
 from .observation import obs_columns, obs_layout, transform_obs
 
@@ -40,8 +40,7 @@ class EstimatorConfig:
     def __post_init__(self):
         if self.kind not in ESTIMATOR_KINDS:
             raise ValueError(f"unknown estimator kind {self.kind!r}; choose one of {ESTIMATOR_KINDS}")
-        if not (isinstance(self.H, int) and self.H >= 1):
-            raise ValueError(f"EstimatorConfig.H must be a positive integer, got {self.H!r}")
+        check_integers(self, 'EstimatorConfig.', H=1)
         if not self.knots >= 2: raise ValueError(f"EstimatorConfig.knots must be at least 2, got {self.knots!r}")
 
 # %% ../nbs/04_estimator.ipynb #50e6e178
@@ -242,9 +241,7 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for k in ('warmup', 'batch', 'max_epochs', 'patience'):
-            if not (isinstance(getattr(self, k), int) and getattr(self, k) >= 1):
-                raise ValueError(f"TrainConfig.{k} must be a positive integer, got {getattr(self, k)!r}")
+        check_integers(self, 'TrainConfig.', warmup=1, batch=1, max_epochs=1, patience=1)
         if self.max_epochs < self.warmup:
             raise ValueError(f"TrainConfig: max_epochs ({self.max_epochs}) must be at least warmup ({self.warmup}): "
                              f"the best model is chosen after the warm-up")

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json, queue, time
 from typing import Callable, Iterable, Sequence
 from dataclasses import dataclass, asdict, field, replace
-import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
-from .system_model import service_type, read_checked, config_from_dict
+from .system_model import service_type, read_checked, config_from_dict, check_integers
 from .simulator import Simulator, SimConfig, PlanCache
 from .dataset import make_samples
 from .observation import H_DEFAULT
@@ -74,10 +73,7 @@ class ExperimentConfig:
         if isinstance(self.idla, dict): self.idla = config_from_dict(PolicySpec, self.idla, 'IDLA')
         if isinstance(self.learning, dict): self.learning = config_from_dict(LearningConfig, self.learning, 'learning')
         if self.sim.seed != 0: raise ValueError("the experiment seeds its networks from `seed` (and `seeds`): leave sim.seed at 0")
-        for f, lo in (('steps', 2), ('rl_gradient_steps', 0), ('seed', 0), ('seeds', 1), ('replay_every', 0), ('replay_grid', 1)):
-            v = getattr(self, f)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-                raise ValueError(f"experiment setting {f} must be an integer >= {lo}, got {v!r}")
+        check_integers(self, 'experiment setting ', steps=2, rl_gradient_steps=0, seed=0, seeds=1, replay_every=0, replay_grid=1)
         if not isinstance(self.td3, bool): raise ValueError(f"experiment setting td3 must be true or false, got {self.td3!r}")
         for name in self.new_slices: service_type(name)
         if self.rl_protocol not in ('paper', 'online'):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from .system_model import check_integers
 from .dataset import make_samples, load_samples
 from .estimator import QoSEstimator, TrainConfig, training_tensors, estimator_loss, data_file
 from .policies import IDLAPolicy
@@ -33,10 +34,7 @@ class LearningConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for f, lo in (('gradient_steps', 0), ('batch', 1), ('window', 1), ('seed', 0)):
-            v = getattr(self, f)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-                raise ValueError(f"LearningConfig.{f} must be an integer >= {lo}, got {v!r}")
+        check_integers(self, 'LearningConfig.', gradient_steps=0, batch=1, window=1, seed=0)
         if not 0 <= self.replay < 1: raise ValueError(f"LearningConfig.replay must be in [0, 1), got {self.replay!r}")
         if not self.lr > 0: raise ValueError(f"LearningConfig.lr must be positive, got {self.lr!r}")
 

@@ -5,14 +5,14 @@
 # %% ../nbs/07c_report.ipynb #3aef55cd
 from __future__ import annotations
 import json, time
-from dataclasses import replace
+from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.script import call_parse, Param, store_true, bool_arg
-from .system_model import cli_errors
+from fastcore.script import call_parse, Param, bool_arg
+from .system_model import cli_errors, config_from_dict
 from .solver import oracle_solve
 from .problems import observation_pool
 from .estimator import QoSEstimator, load_estimator
@@ -24,7 +24,7 @@ from .figures import plot_relative_throughput, plot_q_cdf, plot_learning_curve, 
 
 # %% auto #0
 __all__ = ['VERDICT_RULE', 'NOT_TESTABLE', 'phase_notes', 'decision_time_by_slices', 'experiment_report', 'write_experiment',
-           'experiment_cli']
+           'set_setting', 'experiment_cli']
 
 # %% ../nbs/07c_report.ipynb #43cde3b0
 def phase_notes(cfg: ExperimentConfig) -> dict[str, str]:
@@ -192,10 +192,19 @@ def write_experiment(res: dict, out: Path, speed_counts: Sequence[int] = range(2
                                                      cpu_seconds=res['cpu_seconds']), indent=1, default=str))
     return report
 
-def _set(cfg: ExperimentConfig, name: str, value) -> ExperimentConfig:
-    "`cfg` with the setting `name` (`'sim.<field>'` for the network's) set to `value`."
-    if name.startswith('sim.'): return replace(cfg, sim=replace(cfg.sim, **{name[4:]: value}))
-    return replace(cfg, **{name: value})
+def set_setting(cfg: ExperimentConfig, setting: str) -> ExperimentConfig:
+    """`cfg` with one `name=value` setting: a field of `ExperimentConfig`, or `part.field` of a nested config (`sim`,
+    `idla`, `learning`); the value is read as JSON (`24`, `true`, `["embb", "urllc"]`), else taken as text."""
+    name, eq, text = setting.partition('=')
+    if not eq: raise ValueError("give a setting as name=value, e.g. steps=24 or sim.n_sites=1")
+    try: value = json.loads(text)
+    except json.JSONDecodeError: value = text
+    part, _, field = name.rpartition('.')
+    if part:
+        nested = getattr(cfg, part, None) if part in ExperimentConfig.__dataclass_fields__ else None
+        if not is_dataclass(nested): raise ValueError(f"{part!r} is not a part of the experiment config")
+        value, field = config_from_dict(type(nested), {field: value}, f'experiment.{part}', nested), part
+    return config_from_dict(ExperimentConfig, {field: value}, 'experiment', cfg)
 
 @call_parse
 @cli_errors
@@ -205,24 +214,20 @@ def experiment_cli(
     seeds: Param("Number of seeds, run side by side (overrides the config; 3 without one)", int) = None,
     workers: Param("Processes for the seeds (default: one per seed)", int) = None,
     config: Param(f"JSON file of settings: {', '.join(ExperimentConfig.__dataclass_fields__)} (sim: a nested SimConfig)", str) = None,
-    sites: Param("Three-sector sites (sim.n_sites in the config; overrides it)", int) = None,
-    steps: Param("Steps per phase (overrides the config)", int) = None,
-    estimator: Param("'train' on T1 or 'shipped' (overrides the config)", str) = None,
-    td3: Param("Also run TD3 as a second deep-RL baseline", store_true) = False,
-    replay_every: Param("Score every this many steps of a scored half against the replay optimum (0: none)", int) = None,
+    set: Param("Settings as name=value, over the config: e.g. steps=24 td3=true replay_every=6 sim.n_sites=1", str,
+               nargs='*') = None,
+    sites: Param("Three-sector sites (sim.n_sites; overrides the config)", int) = None,
     speed: Param("Also measure decision time by slice count, 2 to 8 (about 10 s)", bool_arg) = True,
 ):
     """Run the online experiment (T1 collect, T2 optimise, T3 new slices) over several seeds and write the tables,
     figures and a Markdown report."""
     import matplotlib; matplotlib.use('Agg')
     cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
-    options = {'--seed': ('seed', seed), '--seeds': ('seeds', seeds), '--sites': ('sim.n_sites', sites),
-               '--steps': ('steps', steps), '--estimator': ('estimator', estimator), '--td3': ('td3', td3 or None),
-               '--replay_every': ('replay_every', replay_every)}
-    for option, (name, value) in options.items():
-        if value is None: continue
-        try: cfg = _set(cfg, name, value)  # re-validated
-        except ValueError as e: raise ValueError(f"{option}: {e}") from None  # the option the user typed
+    given = [(f'--set {s}', s) for s in set or []] + [(f'--{o}', f'{n}={v}') for o, n, v in
+             (('seed', 'seed', seed), ('seeds', 'seeds', seeds), ('sites', 'sim.n_sites', sites)) if v is not None]
+    for option, setting in given:
+        try: cfg = set_setting(cfg, setting)  # re-validated
+        except ValueError as e: raise ValueError(f"{option}: {e}") from None  # what the user typed
     if workers is not None and workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     report = write_experiment(run_seeds(cfg, workers=workers), out, speed_counts=range(2, 9) if speed else ())

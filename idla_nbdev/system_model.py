@@ -14,8 +14,8 @@ from typing import Callable, Sequence, TypeVar
 
 # %% auto #0
 __all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
-           'qos_satisfaction', 'utility_terms', 'utility', 'kpi_cell_utility', 'check_partition', 'proportional_shares',
-           'first_line', 'read_checked', 'config_from_dict', 'cli_errors']
+           'check_integers', 'qos_satisfaction', 'utility_terms', 'utility', 'kpi_cell_utility', 'check_partition',
+           'proportional_shares', 'first_line', 'read_checked', 'config_from_dict', 'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -111,6 +111,13 @@ def check_nonneg(x: npt.ArrayLike, name: str) -> np.ndarray:
     if (a < 0).any():
         raise ValueError(f"{name} contains a negative value ({a[a < 0][0]}) at index {np.argwhere(a < 0)[0].tolist()}")
     return a
+
+def check_integers(config, what: str, **lows: int):
+    "Each named field of `config` an integer (not a bool) of at least its low, else a `ValueError` naming `what` + field."
+    for name, lo in lows.items():
+        v = getattr(config, name)
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+            raise ValueError(f"{what}{name} must be an integer >= {lo}, got {v!r}")
 
 # %% ../nbs/00_system_model.ipynb #ae7b9e00
 def qos_satisfaction(v: npt.ArrayLike, d: npt.ArrayLike, v_req: npt.ArrayLike, d_req: npt.ArrayLike) -> np.ndarray:
