@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 import functools, sys
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 # %% auto #0
 __all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
@@ -112,7 +112,7 @@ def check_nonneg(x: npt.ArrayLike, name: str) -> np.ndarray:
         raise ValueError(f"{name} contains a negative value ({a[a < 0][0]}) at index {np.argwhere(a < 0)[0].tolist()}")
     return a
 
-def check_integers(config, what: str, **lows: int):
+def check_integers(config: Any, what: str, **lows: int):
     "Each named field of `config` an integer (not a bool) of at least its low, else a `ValueError` naming `what` + field."
     for name, lo in lows.items():
         v = getattr(config, name)
