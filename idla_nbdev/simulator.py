@@ -5,7 +5,7 @@
 # %% ../nbs/02_simulator.ipynb #7496ba29
 from __future__ import annotations
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,7 @@ from .radio import RadioConfig, Layout, UserRadio, hex_layout, drop_users, rx_po
     sinr_to_cqi, cqi_efficiency
 
 # %% auto #0
-__all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig', 'PlanCache',
+__all__ = ['D_MAX', 'KPI_COLUMNS', 'generate_traffic_mask', 'load_traffic_mask', 'slice_queue', 'SimConfig', 'PlanCache', 'Users',
            'Simulator', 'a3_handover', 'simulate', 'kpi_summary', 'simulate_cli']
 
 # %% ../nbs/02_simulator.ipynb #622a1e04
@@ -143,7 +143,7 @@ class PlanCache:
     @staticmethod
     def key(sim: 'Simulator') -> tuple:
         "What the next period's draw depends on."
-        return (sim.t, repr(sim.rng.bit_generator.state), sim._next_uid, len(sim.users['uid']), sim.active.tobytes(),
+        return (sim.t, repr(sim.rng.bit_generator.state), sim._next_uid, len(sim.users), sim.active.tobytes(),
                 sim.req.tobytes())
 
     def advance(self, sim: 'Simulator'):
@@ -151,18 +151,50 @@ class PlanCache:
         key = self.key(sim)
         if key not in self.periods:
             sim.plan = sim._play_period()
-            self.periods[key] = ([dict(snap) for snap in sim.plan], _copy_users(sim.users), sim.rng.bit_generator.state, sim._next_uid)
+            self.periods[key] = ([dict(snap) for snap in sim.plan], sim.users.copy(), sim.rng.bit_generator.state, sim._next_uid)
             while len(self.periods) > self.size: del self.periods[next(iter(self.periods))]
             return
         plan, users, state, sim._next_uid = self.periods[key]
-        sim.plan, sim.users = [dict(snap) for snap in plan], _copy_users(users)
+        sim.plan, sim.users = [dict(snap) for snap in plan], users.copy()
         sim.rng.bit_generator.state = state
 
-def _copy_users(users: dict) -> dict: return {k: v.copy() for k, v in users.items()}
-
 # %% ../nbs/02_simulator.ipynb #2fe4e377
-_USER_FIELDS = ('uid', 'cell', 'slot', 'mobile', 'level', 'heading', 'xy', 'h_ut', 'd_in', 'o2i_db', 'los_draw',
-                'shadow_z', 'rx_mw')
+@dataclass
+class Users:
+    """The simulator's users, one entry each: who they are (`uid`, serving `cell`, slice `slot`), how they behave
+    (`mobile`, traffic `level`, walking `heading`), their large-scale radio state (`radio`) and the power they receive
+    from every cell, guard ring included (`rx_mw`, mW, `(U, all cells)`)."""
+    uid: np.ndarray
+    cell: np.ndarray
+    slot: np.ndarray
+    mobile: np.ndarray
+    level: np.ndarray
+    heading: np.ndarray
+    radio: UserRadio
+    rx_mw: np.ndarray
+
+    def __len__(self) -> int: return len(self.uid)
+
+    def take(self, idx) -> 'Users':
+        "The users at `idx` (an index array or boolean mask), copied."
+        return Users(self.uid[idx], self.cell[idx], self.slot[idx], self.mobile[idx], self.level[idx], self.heading[idx],
+                     self.radio.take(idx), self.rx_mw[idx])
+
+    def copy(self) -> 'Users': return self.take(np.arange(len(self)))
+
+    @staticmethod
+    def concat(parts: list['Users']) -> 'Users':
+        cat = lambda f: np.concatenate([getattr(p, f) for p in parts])
+        return Users(*(cat(f) for f in ('uid', 'cell', 'slot', 'mobile', 'level', 'heading')),
+                     UserRadio.concat([p.radio for p in parts]), cat('rx_mw'))
+
+    @staticmethod
+    def none(n_sites: int, n_all_cells: int) -> 'Users':
+        "No users, with the shapes of a layout of `n_sites` sites and `n_all_cells` cells."
+        f, i = np.zeros(0), np.zeros(0, int)
+        radio = UserRadio(np.zeros((0, 2)), f, f, f, np.zeros((0, n_sites)), np.zeros((0, n_sites)))
+        return Users(i, i, i, np.zeros(0, bool), f, f, radio, np.zeros((0, n_all_cells)))
+
 _PLAN_FIELDS = ('cell', 'slot', 'rate', 'rx_mw')
 
 class Simulator:
@@ -184,10 +216,7 @@ class Simulator:
         self.req = np.zeros((0, 2))  # each slot's (v_req Mbit/s, d_req ms), its SLA
         self.cell_util = np.full(self.layout.n_all_cells, 0.5)
         n_sites, n_all = len(self.layout.site_xy), self.layout.n_all_cells
-        shapes = dict(xy=(2,), los_draw=(n_sites,), shadow_z=(n_sites,), rx_mw=(n_all,))
-        self.users = {k: np.zeros((0,) + shapes.get(k, ())) for k in _USER_FIELDS}
-        for k in ('uid', 'cell', 'slot'): self.users[k] = self.users[k].astype(int)
-        self.users['mobile'] = self.users['mobile'].astype(bool)
+        self.users = Users.none(n_sites, n_all)
         self._next_uid = 0
         self.plan: list[dict] = []
         for s in cfg.slices: self.add_slice(s)
@@ -214,27 +243,24 @@ def _mean_users(self: Simulator, t: float) -> np.ndarray:
     return self.peak_users * m[None, :] * self.active
 
 @patch
-def _new_users(self: Simulator, cells: np.ndarray, slots: np.ndarray) -> dict:
+def _new_users(self: Simulator, cells: np.ndarray, slots: np.ndarray) -> Users:
     "Fresh users of (`cells`, `slots`), each in its cell's best-server area."
     radio = drop_users(self.rng, cells, self.layout, self.cfg.radio)
     n = len(cells)
-    new = dict(uid=self._next_uid + np.arange(n), cell=cells, slot=slots,
-               mobile=self.rng.random(n) < self.cfg.mobile_fraction,
-               level=np.exp(self.rng.normal(-0.125, 0.5, n)),  # log-normal, mean 1: light and heavy users
-               heading=self.rng.uniform(0, 2 * np.pi, n), xy=radio.xy, h_ut=radio.h_ut, d_in=radio.d_in,
-               o2i_db=radio.o2i_db,
-               los_draw=radio.los_draw, shadow_z=radio.shadow_z)
-    new['rx_mw'] = 10 ** (rx_power_dbm(radio, self.layout, self.cfg.radio) / 10)
+    mobile = self.rng.random(n) < self.cfg.mobile_fraction
+    level = np.exp(self.rng.normal(-0.125, 0.5, n))  # log-normal, mean 1: light and heavy users
+    heading = self.rng.uniform(0, 2 * np.pi, n)
+    new = Users(self._next_uid + np.arange(n), cells, slots, mobile, level, heading, radio,
+                10 ** (rx_power_dbm(radio, self.layout, self.cfg.radio) / 10))
     self._next_uid += n
     return new
 
 @patch
-def _append_users(self: Simulator, new: dict):
-    self.users = {k: np.concatenate([self.users[k], new[k]]) for k in _USER_FIELDS}
+def _append_users(self: Simulator, new: Users): self.users = Users.concat([self.users, new])
 
 @patch
 def _keep_users(self: Simulator, keep: np.ndarray):
-    self.users = {k: v[keep] for k, v in self.users.items()}
+    self.users = self.users.take(keep)
 
 @patch
 def _per_service(self: Simulator, field: str) -> np.ndarray:
@@ -247,10 +273,10 @@ def _rates(self: Simulator, slot: np.ndarray, level: np.ndarray) -> np.ndarray:
     return self._per_service('user_rate')[slot] * level * self.rng.gamma(10., 0.1, len(slot))
 
 @patch
-def _snapshot(self: Simulator, users: dict) -> dict:
+def _snapshot(self: Simulator, users: Users) -> dict:
     "What `serve` needs of `users` in one sub-step: serving cell, slot, offered rate and received powers."
-    return dict(cell=users['cell'].copy(), slot=users['slot'].copy(), rate=self._rates(users['slot'], users['level']),
-                rx_mw=users['rx_mw'].copy())
+    return dict(cell=users.cell.copy(), slot=users.slot.copy(), rate=self._rates(users.slot, users.level),
+                rx_mw=users.rx_mw.copy())
 
 # %% ../nbs/02_simulator.ipynb #65181532
 def a3_handover(rx_dbm: np.ndarray, serving: np.ndarray, offset_db: float,
@@ -269,23 +295,22 @@ def _move_users(self: Simulator):
     """Mobile users walk one sub-step in their heading (turning after legs of mean `leg_m`), shadowing decorrelates
     (Gudmundson), received powers are recomputed for them only, and each hands over by the A3 rule."""
     cfg, rng, u = self.cfg, self.rng, self.users
-    mob = np.flatnonzero(u['mobile'])
+    mob = np.flatnonzero(u.mobile)
     if not len(mob): return
     dist = cfg.speed_kmh / 3.6 * self.dt_s
     turn = rng.random(len(mob)) < 1 - np.exp(-dist / cfg.leg_m)
-    u['heading'][mob[turn]] = rng.uniform(0, 2 * np.pi, turn.sum())
-    h = u['heading'][mob]
-    xy = self.layout.wrap_xy(u['xy'][mob] + dist * np.stack([np.cos(h), np.sin(h)], 1))
+    u.heading[mob[turn]] = rng.uniform(0, 2 * np.pi, turn.sum())
+    h, moved = u.heading[mob], u.radio.take(mob)
+    xy = self.layout.wrap_xy(moved.xy + dist * np.stack([np.cos(h), np.sin(h)], 1))
     a = np.exp(-dist / cfg.shadow_decorr_m)
-    z = a * u['shadow_z'][mob] + np.sqrt(1 - a ** 2) * rng.normal(size=(len(mob), u['shadow_z'].shape[1]))
-    radio = UserRadio(xy, u['h_ut'][mob], u['d_in'][mob], u['o2i_db'][mob], u['los_draw'][mob], z)
-    rx_db = rx_power_dbm(radio, self.layout, cfg.radio)
+    z = a * moved.shadow_z + np.sqrt(1 - a ** 2) * rng.normal(size=moved.shadow_z.shape)
+    rx_db = rx_power_dbm(replace(moved, xy=xy, shadow_z=z), self.layout, cfg.radio)
     inside = rx_db.argmax(1) < self.n_cells  # with a guard ring, users turn back at the cluster's edge
-    u['heading'][mob[~inside]] += np.pi
+    u.heading[mob[~inside]] += np.pi
     mob, rx_db = mob[inside], rx_db[inside]
-    u['xy'][mob], u['shadow_z'][mob], u['rx_mw'][mob] = xy[inside], z[inside], 10 ** (rx_db / 10)
-    allowed = self.active[:, u['slot'][mob]].T  # a session can only move to a cell that serves its slice
-    u['cell'][mob] = a3_handover(rx_db[:, :self.n_cells], u['cell'][mob], cfg.handover_db, allowed)
+    u.radio.xy[mob], u.radio.shadow_z[mob], u.rx_mw[mob] = xy[inside], z[inside], 10 ** (rx_db / 10)
+    allowed = self.active[:, u.slot[mob]].T  # a session can only move to a cell that serves its slice
+    u.cell[mob] = a3_handover(rx_db[:, :self.n_cells], u.cell[mob], cfg.handover_db, allowed)
 
 @patch
 def _play_period(self: Simulator) -> list[dict]:
@@ -294,7 +319,7 @@ def _play_period(self: Simulator) -> list[dict]:
     p_leave = 1 - np.exp(-self.dt_s / (self._per_service('session_min') * 60))
     plan = []
     for k in range(self.cfg.n_substeps):
-        self._keep_users(self.rng.random(len(self.users['slot'])) >= p_leave[self.users['slot']])
+        self._keep_users(self.rng.random(len(self.users)) >= p_leave[self.users.slot])
         self._move_users()
         arrivals = self.rng.poisson(self._mean_users(self.t + k / self.cfg.n_substeps) * p_leave[None, :])
         cells, slots = np.divmod(np.repeat(np.arange(arrivals.size), arrivals.ravel()), self.n_slots)
@@ -304,7 +329,7 @@ def _play_period(self: Simulator) -> list[dict]:
 
 # %% ../nbs/02_simulator.ipynb #7a6d266a
 @patch
-def _join(self: Simulator, new: dict):
+def _join(self: Simulator, new: Users):
     "Add `new` users now: to the population and, for the rest of the current period, to every sub-step of its plan."
     self._append_users(new)
     for snap in self.plan:
@@ -314,7 +339,7 @@ def _join(self: Simulator, new: dict):
 @patch
 def _leave(self: Simulator, gone: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     "Remove the users for which `gone(cell, slot)` is true, from the population and the current plan."
-    self._keep_users(~gone(self.users['cell'], self.users['slot']))
+    self._keep_users(~gone(self.users.cell, self.users.slot))
     for snap in self.plan:
         keep = ~gone(snap['cell'], snap['slot'])
         for k in _PLAN_FIELDS: snap[k] = snap[k][keep]
