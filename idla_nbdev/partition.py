@@ -188,7 +188,10 @@ def dedicated_percent(shares: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Integer percentages `(cells, slots)` by largest-remainder rounding of `100 * shares`: each active row sums to
     exactly 100 and each entry is within 1 of `100 * share` (0 where `mask` is off)."""
     x = np.where(mask, np.clip(shares, 0, None), 0.)
-    x = 100 * x / x.sum(1, keepdims=True)
+    total = x.sum(1, keepdims=True)
+    bad = ~(total[:, 0] > 0) & mask.any(1)  # NaN too
+    if bad.any(): raise ValueError(f"the shares of row {np.flatnonzero(bad)[0]} give its active slices nothing: not a partition")
+    x = 100 * x / np.where(total > 0, total, 1)
     low = np.floor(x + 1e-9)
     rest = np.where(mask, x - low, -1.)
     rank = np.argsort(np.argsort(-rest, axis=1, kind='stable'), axis=1)

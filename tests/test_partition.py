@@ -18,12 +18,19 @@ BIN = Path(sys.executable).parent
 def test_dedicated_ratios_are_integers_summing_to_100_within_1_of_the_share(n_slots, seed):
     rng = np.random.default_rng(seed)
     mask = rng.random((5, n_slots)) < rng.uniform(0.2, 1)
-    mask[np.arange(5), rng.integers(0, n_slots, 5)] = True
+    forced = rng.integers(0, n_slots, 5)
+    mask[np.arange(5), forced] = True
     w = np.where(mask, rng.dirichlet(np.full(n_slots, rng.uniform(0.05, 3)), 5), 0)
+    empty = w.sum(1) == 0  # a tiny concentration can put all of a row's mass on inactive slots
+    w[empty, forced[empty]] = 1.
     x = w / w.sum(1, keepdims=True)
     pct = dedicated_percent(x, mask)
     assert pct.dtype.kind == 'i' and (pct.sum(1) == 100).all() and (pct[~mask] == 0).all()
     assert (np.abs(pct - 100 * x) < 1 + 1e-9).all()
+
+def test_dedicated_ratios_refuse_a_row_that_gives_its_slices_nothing():
+    with pytest.raises(ValueError, match='row 1 give its active slices nothing'):
+        dedicated_percent(np.array([[1., 0], [0, 0]]), np.ones((2, 2), bool))
 
 @pytest.fixture(scope='module')
 def feed():
