@@ -12,8 +12,8 @@ from .experiment import scheme_order
 
 # %% auto #0
 __all__ = ['GAP_METRICS', 'METRICS', 'NEAR_OPTIMAL', 'SIMILAR', 'TRANSFER', 'PAPER_SCHEMES', 'seed_key', 'converged',
-           'summary_table', 'half_width', 'interval_table', 'settling_steps', 'adaptation_steps', 'gap_table',
-           'paired_difference', 'paired_table', 'paper_claims']
+           'summary_table', 'half_width', 'interval_table', 'interval_text', 'settling_steps', 'adaptation_steps',
+           'gap_table', 'paired_difference', 'paired_table', 'paper_claims']
 
 # %% ../nbs/07a_claims.ipynb #655416d9
 def seed_key(df: pd.DataFrame) -> list[str]:
@@ -73,7 +73,7 @@ SIMILAR = 0.02  # largest mean-q difference called similar
 TRANSFER = 1.2  # largest ratio of the estimator's error on the experiment network to its held-out error
 PAPER_SCHEMES = ('Traffic', 'Oracle', 'DRL (SAC)', 'DRL (TD3)')  # what the paper compares IDLA with
 
-def _pm(m: float, h: float, fmt: str, sign: str = '+') -> str:
+def interval_text(m: float, h: float, fmt: str, sign: str = '+') -> str:
     "A difference and its interval half-width as text: '+0.012 ± 0.005', or the mean alone with one seed (no interval)."
     return f"{m:{sign}{fmt}}" + ('' if np.isnan(h) else f" ± {h:{fmt}}")
 
@@ -155,7 +155,7 @@ def _claims_between(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
     def compare(claim, a, b, metric, rule, fmt='.3f', **arg):
         d = paired_difference(t, a, b, phase, metric, level)
         if d is None: return
-        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {_pm(d['diff'], d['ci'], fmt)}"
+        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {interval_text(d['diff'], d['ci'], fmt)}"
         rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=rule(d['diff'], d['ci'], **arg)))
     drls = [s for s in ('DRL (SAC)', 'DRL (TD3)') if s in set(t.scheme)]
     compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', 'mean_q', _verdict, strict=False)
@@ -179,7 +179,7 @@ def _highest(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
     worst = next((x for v in ('refuted', 'not resolved') for x in verdicts.values() if x.startswith(v)), verdicts[closest])
     d = ds[closest]
     return [dict(claim='IDLA has the highest P(q = 1)', phase=phase, metric='p_satisfied',
-                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {_pm(d['diff'], d['ci'], '.3f')}",
+                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {interval_text(d['diff'], d['ci'], '.3f')}",
                  verdict=worst)]
 
 def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict]:
@@ -190,7 +190,7 @@ def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict
         d = (s[drl] - s['IDLA']).values
         rows.append(dict(claim=f'IDLA converges faster than {drl}', phase=phase, metric='steps to 95% of converged q',
                          measured=f"IDLA {s['IDLA'].mean():.1f} vs {drl} {s[drl].mean():.1f} steps: "
-                                  f"{_pm(d.mean(), half_width(d, level), '.1f')}",
+                                  f"{interval_text(d.mean(), half_width(d, level), '.1f')}",
                          verdict=_verdict(d.mean(), half_width(d, level), strict=True)))
     return rows
 
@@ -201,7 +201,7 @@ def _near_optimal(gaps: pd.DataFrame | None, phase: str, level: float) -> list[d
     g = gap_table(gaps, level).set_index(['scheme', 'phase']).loc[('IDLA', phase)]
     return [dict(claim=f'IDLA near-optimal (mean gap per cell at most {NEAR_OPTIMAL})', phase=phase,
                  metric='gap to the replay optimum', verdict=_at_most(g.gap, g.gap_ci, NEAR_OPTIMAL),
-                 measured=f"{_pm(g.gap, g.gap_ci, '.3f', '')} (estimator {g.estimator_error:.3f}, optimiser "
+                 measured=f"{interval_text(g.gap, g.gap_ci, '.3f', '')} (estimator {g.estimator_error:.3f}, optimiser "
                           f"{g.optimiser_error:.3f}; {g.steps:.0f} steps x {g.cells:.0f} cells x {g.seeds:.0f} seeds)")]
 
 def _transfer(info: dict | None, level: float) -> list[dict]:
@@ -213,7 +213,7 @@ def _transfer(info: dict | None, level: float) -> list[dict]:
     return [dict(claim=f'the estimator transfers to a new network (error ratio at most {TRANSFER})', phase='T1',
                  metric="MAE on this network / held-out MAE",
                  measured=f"{np.mean([i['t1_mae'] for i in per_seed]):.4f} vs {per_seed[0]['test_mae']:.4f}: ratio "
-                          f"{_pm(r.mean(), half_width(r, level), '.2f', '')}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
+                          f"{interval_text(r.mean(), half_width(r, level), '.2f', '')}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
 
 # %% ../nbs/07a_claims.ipynb #876bd5c8
 def paper_claims(res: dict, level: float = 0.95) -> pd.DataFrame:

@@ -207,11 +207,12 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
     runs = [_Run(s, sim, s.make(sim, None, cfg)) for s in schemes if not s.collects
             for sim in [Simulator(cfg.sim_config(), plans)]]
     collecting = [s for s in schemes if s.collects]
-    collection = _Run(Scheme('collection', None), Simulator(cfg.sim_config(), plans), ExplorePolicy(seed=cfg.seed))
-    play_phase(runs + [collection] * bool(collecting), 'T1', cfg, tick)
+    collection = [_Run(Scheme('collection', None), Simulator(cfg.sim_config(), plans), ExplorePolicy(seed=cfg.seed))
+                  for _ in collecting[:1]]  # one run of the collection policy, for every scheme that collects
+    play_phase(runs + collection, 'T1', cfg, tick)
     info = {}
     if collecting:
-        more, info = _collect_t1(cfg, collection, collecting)
+        more, info = _collect_t1(cfg, collection[0], collecting)
         runs += more
     for name in ('T2', 'T3'):
         if name == 'T3':

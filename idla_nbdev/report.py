@@ -18,8 +18,8 @@ from .problems import observation_pool
 from .estimator import QoSEstimator, load_estimator
 from .learning import replay_data
 from .experiment import ExperimentConfig, run_seeds
-from idla_nbdev.claims import summary_table, interval_table, paper_claims, gap_table, paired_table, NEAR_OPTIMAL, \
-    SIMILAR, TRANSFER
+from .claims import summary_table, interval_table, paper_claims, gap_table, paired_table, interval_text, \
+    NEAR_OPTIMAL, SIMILAR, TRANSFER
 from .figures import plot_relative_throughput, plot_q_cdf, plot_learning_curve, plot_new_slice
 
 # %% auto #0
@@ -75,11 +75,10 @@ def _markdown_table(df: pd.DataFrame) -> str:
     rows = [list(df.columns), ['---'] * df.shape[1]] + df.astype(str).values.tolist()
     return '\n'.join('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)
 
-def _pm(t: pd.DataFrame, m: str, digits: int, ci: str | None = None, sign: str = '') -> pd.Series:
-    """Column `m` of a table as 'mean ± half-width' (half-width from `ci`, default `<m>_ci`; `sign='+'` signs the
-    mean); empty where `m` is NaN."""
-    fmt = lambda v, s='': '' if pd.isna(v) else f'{v:{s}.{digits}f}'
-    return (t[m].map(lambda v: fmt(v, sign)) + ' ± ' + t[ci or f'{m}_ci'].map(fmt)).where(t[m].notna(), '')
+def _pm(t: pd.DataFrame, m: str, digits: int, ci: str | None = None, sign: str = '') -> list[str]:
+    """Column `m` of a table as `interval_text` (half-width from `ci`, default `<m>_ci`; `sign='+'` signs the mean);
+    empty where `m` is NaN."""
+    return ['' if pd.isna(v) else interval_text(v, h, f'.{digits}f', sign) for v, h in zip(t[m], t[ci or f'{m}_ci'])]
 
 VERDICT_RULE = (f"Differences are paired by seed, with 95% Student-t intervals over seeds. \"Well above\", \"faster\" and "
                 f"\"highest\" are reproduced when the interval excludes 0 on the claimed side; \"at least\" when the mean "
