@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 import torch
 from fastcore.script import call_parse, Param, store_true
-from .system_model import qos_satisfaction, read_checked, cli_errors
+from .system_model import qos_satisfaction, read_checked, cli_errors, config_from_dict, parse_settings
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .dataset import make_samples
@@ -24,10 +24,10 @@ from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
-__all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'apply_column_map', 'read_table', 'load_column_map', 'join_sla',
-           'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'snssai', 'partition_table',
-           'previous_partition', 'traffic_split', 'last_period', 'active_slices', 'Partitioner', 'partition_cli',
-           'train_cli']
+__all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'NETWORK_HELP', 'apply_column_map', 'read_table', 'load_column_map',
+           'join_sla', 'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai',
+           'partition_table', 'previous_partition', 'traffic_split', 'last_period', 'active_slices', 'Partitioner',
+           'network_settings', 'dask_target', 'partition_cli', 'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #f0f7f93e
 PM_COUNTERS_3GPP = {
@@ -216,7 +216,7 @@ class Partition:
 
     def rrm_policy(self, plmn: str = '001-01') -> list[dict]:
         "One TS 28.541 `RRMPolicyRatio` per cell and slice (`resourceType` PRB; `plmn` as MCC-MNC)."
-        mcc, mnc = plmn.split('-')
+        mcc, mnc = plmn_id(plmn)
         p = self.partitions
         nssai = {s: snssai(s) for s in p.slice.unique()}  # a handful of slices, 100k cells: parse each id once
         ratios = ['rRMPolicyDedicatedRatio', 'rRMPolicyMinRatio', 'rRMPolicyMaxRatio']
@@ -236,6 +236,12 @@ class Partition:
         self.quarantine.to_csv(out / 'quarantine.csv', index=False)
         (out / 'summary.json').write_text(json.dumps(self.summary, indent=1))
         return out
+
+def plmn_id(plmn: str) -> tuple[str, str]:
+    "`(mcc, mnc)` of a PLMN written `MCC-MNC` (3 digits, then 2 or 3), as `001-01` (a test network) or `310-410`."
+    m = re.fullmatch(r'(\d{3})-(\d{2,3})', str(plmn))
+    if not m: raise ValueError(f"PLMN {plmn!r} is not MCC-MNC (3 digits, a dash, 2 or 3 digits), e.g. 310-410")
+    return m[1], m[2]
 
 def snssai(slice_id: str) -> dict:
     "The S-NSSAI of a slice id written `SST` or `SST-SD` (SD six hex digits), else `{'id': slice_id}`."
@@ -395,12 +401,11 @@ class Partitioner:
         return Partition(out, quarantine, summary)
 
     def fit(self, kpi_log: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None = None,
-            column_map: dict | None = None, tcfg: TrainConfig | None = None, fine_tune: bool = False, seed: int = 0,
-            progress: bool = False) -> dict:
+            column_map: dict | None = None, tcfg: TrainConfig | None = None, fine_tune: bool = False, progress: bool = False) -> dict:
         """Train an estimator of the same architecture on a user's KPI log (from scratch, or from the current weights
-        with `fine_tune`) through notebook 04's training code, with validation and test cells drawn from the log; it
-        replaces the current one. Returns the held-out error of both on the test cells."""
-        tcfg = tcfg or TrainConfig(seed=seed)
+        with `fine_tune`) through notebook 04's training code, with validation and test cells drawn from the log
+        (`tcfg.seed` draws them and seeds the training); it replaces the current one. Returns the held-out error of both on the test cells."""
+        tcfg = tcfg or TrainConfig()
         table, sla_t = _read_tables(kpi_log, sla, column_map, 'KPI log')
         rows, quarantine = screen_rows(table, sla_t)
         served = rows.users > 0
@@ -412,7 +417,7 @@ class Partitioner:
         for c in ('prb_util', 'carried'):
             if c not in log: log[c] = np.nan
         samples = make_samples(log, self.estimator.cfg.H, radio=self.radio)
-        split = split_samples(samples, unseen=(), seed=seed)
+        split = split_samples(samples, unseen=(), seed=tcfg.seed)
         before = mae(self.estimator, split['test'])
         model, history = train_estimator(split['train'], split['val'], self.estimator.cfg, tcfg, progress=progress,
                                          init=self.estimator if fine_tune else None)
@@ -426,6 +431,23 @@ class Partitioner:
         return save_estimator(self.estimator, path, metrics)
 
 # %% ../nbs/05a_partition.ipynb #feebf83e
+NETWORK_HELP = "the network as name=value: plmn (MCC-MNC; default 001-01) and RadioConfig fields, e.g. n_prb=273 prb_khz=360 (100 MHz at 30 kHz SCS)"
+
+def network_settings(settings: list[str] | None) -> tuple[RadioConfig, str]:
+    """`(radio, plmn)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity (`n_prb`,
+    `prb_khz`, `overhead`) and the PLMN of the RRM policy (default `001-01`, checked), so that both console scripts
+    take the same description of a network."""
+    given = parse_settings(settings, 'n_prb=273')
+    plmn = str(given.pop('plmn', '001-01'))
+    plmn_id(plmn)
+    return config_from_dict(RadioConfig, given, 'network'), plmn
+
+def dask_target(dask: str | None) -> int | str | None:
+    "`--dask`: a number of local worker processes (>= 1), or a scheduler's address; None without Dask."
+    if dask is None or not re.fullmatch(r'[+-]?\d+', dask.strip()): return dask
+    if int(dask) < 1: raise ValueError(f"--dask must be a number of worker processes >= 1 or a scheduler address, got {dask}")
+    return int(dask)
+
 @call_parse
 @cli_errors
 def partition_cli(
@@ -435,22 +457,18 @@ def partition_cli(
     sla: Param("SLA table: slice, v_req (Mbit/s), d_req (ms), optionally cell", str) = None,
     column_map: Param("JSON column map, or '3gpp' for the TS 28.552 PM counters", str) = None,
     checkpoint: Param("estimator checkpoint (default: the shipped one)", str) = None,
-    n_prb: Param("PRBs per cell (bandwidth) where capacity comes from CQI", int) = 100,
-    plmn: Param("PLMN of the RRM policy, MCC-MNC", str) = '001-01',
-    workers: Param("solve on a local Dask cluster of this many processes", int) = 0,
-    scheduler: Param("address of an existing Dask scheduler", str) = None,
+    network: Param(NETWORK_HELP, str, nargs='*') = None,
+    dask: Param("solve on Dask: a number of local worker processes, or a scheduler's address", str) = None,
 ):
     "Partition every cell of a KPI table for the next period (console script `idla-partition`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
-    if workers < 0: raise ValueError(f"--workers must be >= 0, got {workers}")
-    door = Partitioner(checkpoint, radio=RadioConfig(n_prb=n_prb))
-    client = None
-    if scheduler:
+    (radio, plmn), target = network_settings(network), dask_target(dask)
+    door, client = Partitioner(checkpoint, radio=radio), None
+    if isinstance(target, str):
         from distributed import Client
-        client = Client(scheduler)
+        client = Client(target)
     try:  # a worker count: `dask_solve` starts a local cluster of that many and closes it
-        result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or workers or None,
-                                progress=True)
+        result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or target, progress=True)
     finally:
         if client is not None: client.close()
     result.write(out, plmn)
@@ -469,15 +487,15 @@ def train_cli(
     column_map: Param("JSON column map, or '3gpp' for the TS 28.552 PM counters", str) = None,
     checkpoint: Param("start from this checkpoint's architecture (and weights with --fine_tune)", str) = None,
     fine_tune: Param("start from the checkpoint's weights", store_true) = False,
-    max_epochs: Param("training epochs at most", int) = 40,
-    n_prb: Param("PRBs per cell (bandwidth) where capacity comes from CQI", int) = 100,
-    seed: Param("random seed (split and training)", int) = 0,
+    network: Param(NETWORK_HELP + "; the PLMN is not used here", str, nargs='*') = None,
+    set: Param("TrainConfig settings as name=value, e.g. max_epochs=40 seed=0 (the seed also draws the test cells)",
+               str, nargs='*') = None,
 ):
     "Train the QoS estimator on a KPI log and print its held-out error (console script `idla-train`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
-    door = Partitioner(checkpoint, radio=RadioConfig(n_prb=n_prb))
-    m = door.fit(kpis, sla, load_column_map(column_map), TrainConfig(max_epochs=max_epochs, seed=seed),
-                 fine_tune=fine_tune, seed=seed, progress=True)
+    tcfg = config_from_dict(TrainConfig, parse_settings(set, 'max_epochs=40'), 'training (--set)')
+    door = Partitioner(checkpoint, radio=network_settings(network)[0])
+    m = door.fit(kpis, sla, load_column_map(column_map), tcfg, fine_tune=fine_tune, progress=True)
     door.save(out, m)
     print(f"held-out MAE {m['test_mae']:.4f} on {m['test']} samples of {len(m['test_cells'])} cells drawn from the log "
           f"(the starting estimator: {m['previous_test_mae']:.4f}); {m['epochs']} epochs -> {out}")

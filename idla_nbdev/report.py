@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.script import call_parse, Param, bool_arg
-from .system_model import cli_errors, config_from_dict
+from .system_model import cli_errors, config_from_dict, parse_settings
 from .solver import oracle_solve
 from .problems import observation_pool
 from .estimator import QoSEstimator, load_estimator
@@ -193,11 +193,8 @@ def write_experiment(res: dict, out: Path, speed_counts: Sequence[int] = range(2
 
 def set_setting(cfg: ExperimentConfig, setting: str) -> ExperimentConfig:
     """`cfg` with one `name=value` setting: a field of `ExperimentConfig`, or `part.field` of a nested config (`sim`,
-    `idla`, `learning`); the value is read as JSON (`24`, `true`, `["embb", "urllc"]`), else taken as text."""
-    name, eq, text = setting.partition('=')
-    if not eq: raise ValueError("give a setting as name=value, e.g. steps=24 or sim.n_sites=1")
-    try: value = json.loads(text)
-    except json.JSONDecodeError: value = text
+    `idla`, `learning`), read by `parse_settings`."""
+    (name, value), = parse_settings([setting], 'steps=24 or sim.n_sites=1').items()
     part, _, field = name.rpartition('.')
     if part:
         nested = getattr(cfg, part, None) if part in ExperimentConfig.__dataclass_fields__ else None

@@ -8,14 +8,14 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import functools, sys
+import functools, json, sys
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 # %% auto #0
 __all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
            'check_integers', 'qos_satisfaction', 'utility_terms', 'utility', 'kpi_cell_utility', 'check_partition',
-           'proportional_shares', 'first_line', 'read_checked', 'config_from_dict', 'cli_errors']
+           'proportional_shares', 'first_line', 'read_checked', 'config_from_dict', 'parse_settings', 'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -205,6 +205,18 @@ def config_from_dict(cls: type[T], settings: dict, what: str, base: T | None = N
         return tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
     built = {k: build(k, v) for k, v in settings.items()}
     return cls(**built) if base is None else replace(base, **built)
+
+# %% ../nbs/00_system_model.ipynb #328512bb
+def parse_settings(settings: Sequence[str] | None, example: str) -> dict[str, Any]:
+    """Command-line settings `name=value` as a dict; each value is read as JSON (`24`, `true`, `["a", "b"]`), else taken
+    as text (`umi`, `310-410`). `example` shows the form in the error for a setting that is not `name=value`."""
+    parsed = {}
+    for setting in settings or ():
+        name, eq, text = setting.partition('=')
+        if not (eq and name): raise ValueError(f"give a setting as name=value, e.g. {example}; got {setting!r}")
+        try: parsed[name] = json.loads(text)
+        except json.JSONDecodeError: parsed[name] = text
+    return parsed
 
 # %% ../nbs/00_system_model.ipynb #369528ac
 def cli_errors(main: Callable) -> Callable:

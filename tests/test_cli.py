@@ -8,7 +8,7 @@ BIN = Path(sys.executable).parent  # the console scripts as installed (`python -
 def run(script, *args, cwd=None):
     return subprocess.run([str(BIN / script), *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
 
-@pytest.mark.parametrize('script', ['idla-simulate', 'idla-experiment', 'idla-scale-benchmark'])
+@pytest.mark.parametrize('script', ['idla-simulate', 'idla-experiment', 'idla-scale-benchmark', 'idla-partition', 'idla-train'])
 def test_help_prints_usage_without_running(script):
     r = run(script, '--help')
     assert r.returncode == 0 and 'usage:' in r.stdout and r.stderr == ''
@@ -37,6 +37,12 @@ BAD = {
     'experiment: td3 as text': ('idla-experiment', ['--config', '{td3.json}'], "td3 must be true or false, got 'yes'"),
     'experiment: negative seed names the option': ('idla-experiment', ['--seed', '-1'], '--seed: experiment setting seed must be an integer >= 0, got -1'),
     'experiment: sites names the option': ('idla-experiment', ['--sites', '0'], '--sites: need at least one site'),
+    'partition: bad PLMN': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'plmn=31041'], "PLMN '31041' is not MCC-MNC"),
+    'partition: unknown network setting': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'nprb=50'], "unknown network setting(s) ['nprb']; known: scenario"),
+    'partition: network setting out of range': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'n_prb=0'], 'RadioConfig.n_prb must be positive, got 0'),
+    'partition: no Dask workers': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--dask', '0'], '--dask must be a number of worker processes >= 1'),
+    'train: unknown training setting': ('idla-train', ['--kpis', 'k.csv', '--out', 'm.pt', '--set', 'max_epoch=3'], "unknown training (--set) setting(s) ['max_epoch']"),
+    'train: a setting without a value': ('idla-train', ['--kpis', 'k.csv', '--out', 'm.pt', '--set', 'max_epochs'], "give a setting as name=value, e.g. max_epochs=40; got 'max_epochs'"),
     'scale benchmark: negative cells': ('idla-scale-benchmark', ['--cells', '-5'], '--cells, --chunk and --gpu_chunk must be positive'),
 }
 

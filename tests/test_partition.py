@@ -1,5 +1,5 @@
 "The front door as a user meets it: percentages, a fault table (one test per fault), checkpoints, retraining."
-import re, subprocess, sys
+import json, re, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -125,8 +125,10 @@ def test_a_checkpoint_with_corrupted_bytes_is_refused(tmp_path):
 
 def test_idla_partition_exits_0_when_served_and_2_on_unusable_input(feed, tmp_path):
     feed.to_csv(tmp_path / 'k.csv', index=False)
-    ok = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'k.csv', '--out', tmp_path / 'out'], capture_output=True, text=True)
+    ok = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'k.csv', '--out', tmp_path / 'out', '--network', 'plmn=310-410'],
+                        capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+    assert json.loads((tmp_path / 'out' / 'rrm_policy.json').read_text())[0]['rRMPolicyMemberList'][0]['plmnId'] == {'mcc': '310', 'mnc': '410'}
     assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'quarantine.csv', 'summary.json'}
     feed.drop(columns='share').to_csv(tmp_path / 'bad.csv', index=False)
     bad = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'bad.csv', '--out', tmp_path / 'o2'], capture_output=True, text=True)
@@ -134,7 +136,7 @@ def test_idla_partition_exits_0_when_served_and_2_on_unusable_input(feed, tmp_pa
 
 def test_a_training_setting_that_cannot_work_is_refused_before_training(feed, tmp_path):
     feed.to_csv(tmp_path / 'k.csv', index=False)
-    r = subprocess.run([BIN / 'idla-train', '--kpis', tmp_path / 'k.csv', '--out', tmp_path / 'm.pt', '--max_epochs', '3'],
+    r = subprocess.run([BIN / 'idla-train', '--kpis', tmp_path / 'k.csv', '--out', tmp_path / 'm.pt', '--set', 'max_epochs=3'],
                        capture_output=True, text=True)
     assert r.returncode == 2 and 'max_epochs (3) must be at least warmup (10)' in r.stderr and not (tmp_path / 'm.pt').exists()
 
