@@ -128,9 +128,12 @@ def test_a_registered_solver_is_named_from_a_json_config(tmp_path):
 def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
     from idla_nbdev.experiment import SCHEMES, Scheme, ExperimentConfig, run_experiment, scheme_order
     from idla_nbdev.policies import Policy
+    scored = []
     class EqualSplit(Policy):
         name = 'Equal split'
-        def decide(self, sim, history): return sim.active / sim.active.sum(1, keepdims=True)
+        def decide(self, sim, history):
+            scored.append(self.scored)
+            return sim.active / sim.active.sum(1, keepdims=True)
     SCHEMES.append(Scheme('Equal split', lambda sim, est, cfg: EqualSplit()))
     try:
         chosen = [s for s in SCHEMES if s.label in ('Traffic', 'Equal split')]
@@ -140,4 +143,5 @@ def test_a_baseline_scheme_added_at_run_time_runs_every_phase():
         SCHEMES.pop()
     equal = k[k.scheme == 'Equal split']
     assert set(equal.phase) == {'T1', 'T2', 'T3'}
+    assert scored[-8:] == [False, False, True, True] * 2  # T2, T3: the first half explores, the second is scored
     assert np.allclose(equal.groupby(['phase', 'step', 'cell']).share.sum(), 1)
