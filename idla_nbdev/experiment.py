@@ -208,7 +208,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
             for sim in [Simulator(cfg.sim_config(), plans)]]
     collecting = [s for s in schemes if s.collects]
     collection = [_Run(Scheme('collection', None), Simulator(cfg.sim_config(), plans), ExplorePolicy(seed=cfg.seed))
-                  for _ in collecting[:1]]  # one run of the collection policy, for every scheme that collects
+                  ] if collecting else []  # one run of the collection policy, for every scheme that collects
     play_phase(runs + collection, 'T1', cfg, tick)
     info = {}
     if collecting:

@@ -401,10 +401,12 @@ class Partitioner:
         return Partition(out, quarantine, summary)
 
     def fit(self, kpi_log: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None = None,
-            column_map: dict | None = None, tcfg: TrainConfig | None = None, fine_tune: bool = False, progress: bool = False) -> dict:
+            column_map: dict | None = None, tcfg: TrainConfig | None = None, fine_tune: bool = False,
+            progress: bool = False) -> dict:
         """Train an estimator of the same architecture on a user's KPI log (from scratch, or from the current weights
         with `fine_tune`) through notebook 04's training code, with validation and test cells drawn from the log
-        (`tcfg.seed` draws them and seeds the training); it replaces the current one. Returns the held-out error of both on the test cells."""
+        (`tcfg.seed` draws them and seeds the training); it replaces the current one. Returns the held-out error of
+        both on the test cells."""
         tcfg = tcfg or TrainConfig()
         table, sla_t = _read_tables(kpi_log, sla, column_map, 'KPI log')
         rows, quarantine = screen_rows(table, sla_t)
@@ -431,7 +433,8 @@ class Partitioner:
         return save_estimator(self.estimator, path, metrics)
 
 # %% ../nbs/05a_partition.ipynb #feebf83e
-NETWORK_HELP = "the network as name=value: plmn (MCC-MNC; default 001-01) and RadioConfig fields, e.g. n_prb=273 prb_khz=360 (100 MHz at 30 kHz SCS)"
+NETWORK_HELP = ("the network as name=value: plmn (MCC-MNC; default 001-01) and RadioConfig fields, "
+                "e.g. n_prb=273 prb_khz=360 (100 MHz at 30 kHz SCS)")
 
 def network_settings(settings: list[str] | None) -> tuple[RadioConfig, str]:
     """`(radio, plmn)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity (`n_prb`,

@@ -48,19 +48,18 @@ def copy_project(dest: Path):
         shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns('__pycache__', '.ipynb_checkpoints'))
     for f in ('settings.ini', 'setup.py'): shutil.copy(ROOT / f, dest / f)
 
-def mutate(dest: Path, module: str, line: str, mutant: str):
-    path = dest / 'idla_nbdev' / f'{module}.py'
+def mutated(module: str, line: str, mutant: str) -> str:
+    "The source of `module` with its one copy of `line` replaced by `mutant` (exits naming it if not exactly one)."
     text = (ROOT / 'idla_nbdev' / f'{module}.py').read_text()
     if text.count(line) != 1: sys.exit(f"{module}.py holds {text.count(line)} copies of the mutant's line {line!r}: update MUTANTS")
-    path.write_text(text.replace(line, mutant))
+    return text.replace(line, mutant)
 
 def run_tests(dest: Path, tests: list[str], timeout: int) -> tuple[str | None, float]:
     "The first failing test (None: all passed) and the seconds taken; the copy's package shadows the installed one."
-    env = os.environ | {'PYTHONPATH': str(dest)}
     t0 = time.perf_counter()
     try:
         r = subprocess.run([sys.executable, '-m', 'pytest', '-x', '-q', '-p', 'no:cacheprovider', *tests], cwd=dest,
-                           env=env, capture_output=True, text=True, timeout=timeout)
+                           env=os.environ | {'PYTHONPATH': str(dest)}, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired: return 'timeout', time.perf_counter() - t0
     failed = re.search(r'^(?:FAILED|ERROR) (\S+)', r.stdout, re.M)
     return (failed[1] if failed else None if r.returncode == 0 else f'exit {r.returncode}'), time.perf_counter() - t0
@@ -74,6 +73,7 @@ def main():
     args = ap.parse_args()
     tests = (args.tests or PLAIN) + (['tests/test_notebooks.py'] if args.notebooks else [])
     chosen = args.only or range(1, len(MUTANTS) + 1)
+    sources = {k: mutated(*MUTANTS[k - 1][:3]) for k in chosen}  # every line checked before the first run
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp)
         copy_project(dest)
@@ -86,8 +86,8 @@ def main():
         killed = 0
         print(f"{'#':>2}  {'module':<13} {'bug':<40} {'killed by':<70} s")
         for k in chosen:
-            module, line, mutant, bug = MUTANTS[k - 1]
-            mutate(dest, module, line, mutant)
+            module, bug = MUTANTS[k - 1][0], MUTANTS[k - 1][3]
+            (dest / 'idla_nbdev' / f'{module}.py').write_text(sources[k])
             failed, seconds = run_tests(dest, tests, args.timeout)
             shutil.copy(ROOT / 'idla_nbdev' / f'{module}.py', dest / 'idla_nbdev' / f'{module}.py')
             killed += failed is not None
