@@ -4,16 +4,22 @@
 
 # %% ../nbs/07a_claims.ipynb #12b7c743
 from __future__ import annotations
+import hashlib, json
+from dataclasses import dataclass, asdict, replace
+from typing import Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from .system_model import kpi_cell_utility
-from .experiment import scheme_order
+from .experiment import ExperimentConfig, SCHEMES, scheme_order
+from .dataset import collection_mixes
+
 
 # %% auto #0
-__all__ = ['GAP_METRICS', 'METRICS', 'NEAR_OPTIMAL', 'SIMILAR', 'TRANSFER', 'PAPER_SCHEMES', 'seed_key', 'converged',
-           'summary_table', 'half_width', 'interval_table', 'interval_text', 'settling_steps', 'adaptation_steps',
-           'gap_table', 'paired_difference', 'paired_table', 'paper_claims']
+__all__ = ['GAP_METRICS', 'METRICS', 'PROTOCOL', 'LOWER_IS_BETTER', 'seed_key', 'converged', 'summary_table', 'half_width',
+           'interval_table', 'collection_seeds', 'Protocol', 'interval_text', 'regret_curves', 'settling_steps',
+           'adaptation_steps', 'gap_table', 'reference_beaten', 'paired_difference', 'paired_table', 'Claim',
+           'seed_table', 'claim_family', 'holm', 'claim_test', 'test_claim', 'paper_claims']
 
 # %% ../nbs/07a_claims.ipynb #655416d9
 def seed_key(df: pd.DataFrame) -> list[str]:
@@ -33,17 +39,22 @@ def converged(kpis: pd.DataFrame) -> pd.DataFrame:
 GAP_METRICS = ['gap', 'estimator_error', 'optimiser_error']
 
 def summary_table(kpis: pd.DataFrame, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Mean q, P(q = 1), mean cell utility `sum_s log max(q_s, q_min)` (eq. 5) and decision time per step, per scheme
-    and phase (and seed, if `kpis` has a `seed` column), on the converged halves; with the replay scores `gaps`, the
-    mean per cell of `GAP_METRICS`."""
+    """Per scheme and phase (and seed, if `kpis` has a `seed` column), on the converged halves: mean q and P(q = 1)
+    over the slice-periods with users, `empty` (the slice-periods without), mean cell utility
+    `sum_s log max(q_s, q_min)` (eq. 5) and decision time per step; with the replay scores `gaps`, the mean per cell
+    of `GAP_METRICS`."""
     keys, k = _keys(kpis), converged(kpis)
-    t = k.assign(satisfied=k.q >= 1).groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
+    served = k[k.users > 0]
+    t = served.assign(satisfied=served.q >= 1).groupby(keys).agg(mean_q=('q', 'mean'), p_satisfied=('satisfied', 'mean'))
+    t = t.reindex(k.groupby(keys).size().index)
+    t['empty'] = (k.users <= 0).groupby([k[c] for c in keys]).sum()
     t['cell_utility'] = kpi_cell_utility(k, keys).groupby(keys).mean()
     t['decision_ms'] = k.groupby(keys + ['step']).decision_s.first().groupby(keys).mean() * 1e3
     if gaps is not None and len(gaps): t = t.join(gaps.groupby(keys)[GAP_METRICS].mean())
     t = t.reset_index()
     t['scheme'] = pd.Categorical(t.scheme, scheme_order(t.scheme))
     return t.sort_values(['phase', 'scheme'] + keys[2:]).reset_index(drop=True)
+
 
 # %% ../nbs/07a_claims.ipynb #ae04f887
 METRICS = ['mean_q', 'p_satisfied', 'cell_utility', 'decision_ms']  # of every scheme and phase
@@ -68,67 +79,111 @@ def interval_table(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return out.sort_values(['phase', 'scheme']).reset_index(drop=True)
 
 # %% ../nbs/07a_claims.ipynb #4a90866a
-NEAR_OPTIMAL = 0.1  # largest mean gap per cell to the replay optimum (utility, sum log q) called near-optimal
-SIMILAR = 0.02  # largest mean-q difference called similar
-TRANSFER = 1.2  # largest ratio of the estimator's error on the experiment network to its held-out error
-PAPER_SCHEMES = ('Traffic', 'Oracle', 'DRL (SAC)', 'DRL (TD3)')  # what the paper compares IDLA with
+def collection_seeds() -> set[int]:
+    """The seeds of the networks the shipped estimator was trained on (`collect_network(k)` builds network k from seed
+    k): an experiment network with one of them shares its traffic mask and SLA draws, so it says nothing of transfer."""
+    return set(range(len(collection_mixes())))
 
+@dataclass(frozen=True)
+class Protocol:
+    """The evaluation protocol: seeds, margins, bounds and the family-wise error rate of the claims. Changing any of
+    it is a new `version`; `digest` identifies it in a report."""
+    version: int = 1
+    development_seeds: tuple = tuple(range(10, 30))  # tuning and the default run (`ExperimentConfig()` runs 10-12)
+    evaluation_seeds: tuple = tuple(range(90210, 90230))  # the registered evaluation, used by nothing else
+    alpha: float = 0.05  # family-wise error rate of the claims (Holm)
+    level: float = 0.95  # of the intervals shown and of the "refuted" rule
+    margins: tuple = (('mean_q', 0.01), ('p_satisfied', 0.02), ('cell_utility', 0.05))  # non-inferiority, "at least"
+    similar: float = 0.02  # equivalence margin in mean q, "similar"
+    near_optimal: float = 0.1  # largest mean gap per cell to the served reference (utility, sum log q)
+    transfer: float = 1.2  # largest ratio of the estimator's error on a new network to its held-out error
+    adapts: float = 4.  # most steps for IDLA to settle on the slices added in T3
+
+    def __post_init__(self):
+        ev, dev = self.evaluation_seeds, self.development_seeds
+        if list(ev) != list(range(ev[0], ev[0] + len(ev))): raise ValueError("evaluation seeds must be one block")
+        if set(ev) & set(dev): raise ValueError(f"seeds {sorted(set(ev) & set(dev))} are both development and evaluation")
+        if shared := (set(ev) | set(dev)) & collection_seeds():
+            raise ValueError(f"seeds {sorted(shared)} built the estimator's collection networks")
+
+    def margin(self, metric: str) -> float: return dict(self.margins)[metric]
+
+    def evaluation_config(self, base: ExperimentConfig | None = None) -> ExperimentConfig:
+        "The registered evaluation: `base` (default: the default experiment) on the evaluation seeds."
+        return replace(base or ExperimentConfig(), seed=self.evaluation_seeds[0], seeds=len(self.evaluation_seeds))
+
+    def digest(self) -> str:
+        "SHA-256 (first 16 hex digits) of the protocol, the evaluation's config and its claims (`claim_family`)."
+        cfg = self.evaluation_config()
+        claims = claim_family({s.label for s in SCHEMES if s.when is None or s.when(cfg)}, protocol=self)
+        text = json.dumps(dict(protocol=asdict(self), evaluation=asdict(cfg), claims=[asdict(c) for c in claims]),
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+PROTOCOL = Protocol()
+
+
+# %% ../nbs/07a_claims.ipynb #60b49bb4
 def interval_text(m: float, h: float, fmt: str, sign: str = '+') -> str:
     "A difference and its interval half-width as text: '+0.012 ± 0.005', or the mean alone with one seed (no interval)."
     return f"{m:{sign}{fmt}}" + ('' if np.isnan(h) else f" ± {h:{fmt}}")
 
-def _verdict(m: float, h: float, strict: bool) -> str:
-    """'reproduced', 'refuted' or 'not resolved' for a claimed difference with mean `m` and interval half-width `h`;
-    `strict`: the claim is "well above" (the interval must exclude 0), else "at least"."""
-    if np.isnan(h): return ('reproduced' if (m > 0 if strict else m >= 0) else 'refuted') + ' (one seed)'
-    if (m - h > 0) if strict else (m >= 0): return 'reproduced'
-    return 'refuted' if m + h < 0 else 'not resolved'
-
-def _within(m: float, h: float, margin: float) -> str:
-    "The verdict on \"similar\": the interval `m ± h` inside `±margin` (reproduced) or wholly outside it (refuted)."
-    if np.isnan(h): return ('reproduced' if abs(m) <= margin else 'refuted') + ' (one seed)'
-    if -margin <= m - h and m + h <= margin: return 'reproduced'
-    return 'refuted' if m - h > margin or m + h < -margin else 'not resolved'
-
-def _at_most(m: float, h: float, bound: float) -> str:
-    "The verdict on \"at most `bound`\": the interval's upper end within it (reproduced), its lower end above (refuted)."
-    return _verdict(bound - m, h, strict=False) if np.isnan(h) else \
-        ('reproduced' if m + h <= bound else 'refuted' if m - h > bound else 'not resolved')
 
 # %% ../nbs/07a_claims.ipynb #eecb0923
-def settling_steps(kpis: pd.DataFrame, frac: float = 0.95, new_only: bool = False) -> pd.DataFrame:
-    """Per scheme, phase and seed: the steps from the phase start until the mean q (over cells and slices; `new_only`:
-    over the slices added in that phase) first reaches `frac` of its converged (second-half) mean."""
+def regret_curves(kpis: pd.DataFrame, new_only: bool = False) -> pd.DataFrame:
+    """Per scheme, phase, seed and step: the highest mean q over the served slice-periods of any scheme in that period
+    minus the scheme's own (`new_only`: over the slices added in T3, in T3)."""
     k = kpis if 'seed' in kpis.columns else kpis.assign(seed=0)
     if new_only:
-        before = k[k.phase == 'T2'].groupby(['scheme', 'seed']).slot.max().rename('last')
+        before = k[k.phase == 'T2'].groupby(['scheme', 'seed'], observed=True).slot.max().rename('last')
         k = k.join(before, on=['scheme', 'seed'])
         k = k[(k.phase == 'T3') & (k.slot > k['last'])]
-    curve = k.groupby(['scheme', 'phase', 'seed', 'step'], observed=True).q.mean().reset_index()
-    def steps(c):
-        c = c.sort_values('step')
-        mid = c.step.min() + (c.step.max() - c.step.min() + 1) // 2
-        return int(np.argmax(c.q.values >= frac * c.q[c.step >= mid].mean()))
-    return curve.groupby(['scheme', 'phase', 'seed'], observed=True).apply(steps, include_groups=False).rename('steps').reset_index()
+    k = k[k.users > 0]
+    curve = k.groupby(['scheme', 'phase', 'seed', 'step'], observed=True).q.mean().rename('q').reset_index()
+    best = curve.groupby(['phase', 'seed', 'step']).q.transform('max')
+    return curve.assign(regret=best - curve.q)
 
-def adaptation_steps(kpis: pd.DataFrame, scheme: str = 'IDLA', frac: float = 0.95) -> pd.Series:
-    """Per seed: the steps after T3 starts until the mean q of the slices added in T3 (over cells) first reaches
-    `frac` of its converged (second-half) mean, for `scheme`."""
-    s = settling_steps(kpis[kpis.scheme == scheme], frac, new_only=True)
+def settling_steps(kpis: pd.DataFrame, new_only: bool = False, window: int = 4) -> pd.DataFrame:
+    """Per scheme, phase and seed: the steps from the phase start until the regret (`regret_curves`, mean of the last
+    `window` steps) stays within the largest it shows in the converged second half."""
+    def steps(c):
+        r = c.sort_values('step').regret.rolling(window, min_periods=1).mean().values
+        mid = (len(r) + 1) // 2
+        above = np.flatnonzero(r[:mid] > r[mid:].max() + 1e-12)
+        return int(above[-1] + 1) if len(above) else 0
+    curves = regret_curves(kpis, new_only)
+    out = curves.groupby(['scheme', 'phase', 'seed'], observed=True).apply(steps, include_groups=False)
+    return out.rename('steps').reset_index()
+
+def adaptation_steps(kpis: pd.DataFrame, scheme: str = 'IDLA (paper)') -> pd.Series:
+    "Per seed: `settling_steps` of `scheme` in T3 on the slices added in T3."
+    s = settling_steps(kpis, new_only=True)
+    s = s[(s.scheme == scheme) & (s.phase == 'T3')]
     return pd.Series(s.steps.values, index=s.seed.values, name='steps', dtype=int)
+
 
 # %% ../nbs/07a_claims.ipynb #6d490e19
 def gap_table(gaps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per scheme and phase of the experiment's replay scores: the mean per cell of `GAP_METRICS` over seeds with
-    their `level` intervals, and the sample (steps per seed, cells, seeds)."""
+    their `level` intervals, the sample (steps per seed, cells, seeds) and `beats_reference`, the share of scored
+    steps on which the scheme's network utility exceeded the served reference's."""
     g = gaps if 'seed' in gaps.columns else gaps.assign(seed=0)
     per_seed = g.groupby(['scheme', 'phase', 'seed'], observed=True)[GAP_METRICS].mean()
     out = interval_table(per_seed.reset_index()).drop(columns='seeds')
     size = g.groupby(['scheme', 'phase'], observed=True).agg(cells=('cell', 'nunique'), seeds=('seed', 'nunique'))
     size['steps'] = g.groupby(['scheme', 'phase', 'seed'], observed=True).step.nunique().groupby(['scheme', 'phase']).min()
+    size['beats_reference'] = (g.groupby(['scheme', 'phase', 'seed', 'step'], observed=True).gap.sum() < 0
+                               ).groupby(['scheme', 'phase']).mean()
     out = out.join(size, on=['scheme', 'phase'])
     out['scheme'] = pd.Categorical(out.scheme, scheme_order(out.scheme))
     return out.sort_values(['phase', 'scheme']).reset_index(drop=True)
+
+def reference_beaten(gaps: pd.DataFrame) -> float:
+    "The share of scored (seed, phase, step) on which any scheme's network utility exceeded its served reference."
+    g = gaps if 'seed' in gaps.columns else gaps.assign(seed=0)
+    by_run = g.groupby(['seed', 'phase', 'step', 'scheme'], observed=True).gap.sum()
+    return float((by_run < 0).groupby(['seed', 'phase', 'step']).any().mean())
+
 
 # %% ../nbs/07a_claims.ipynb #0b2101e6
 def paired_difference(table: pd.DataFrame, a: str, b: str, phase: str, metric: str, level: float = 0.95) -> dict:
@@ -149,88 +204,139 @@ def paired_table(table: pd.DataFrame, a: str, b: str, metrics: list[str] | None 
     return pd.DataFrame(rows).rename(columns={'a': a, 'b': b})
 
 # %% ../nbs/07a_claims.ipynb #8ae7703c
-def _claims_between(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
-    "The claims of one phase that compare schemes."
-    rows = []
-    def compare(claim, a, b, metric, rule, fmt='.3f', **arg):
-        d = paired_difference(t, a, b, phase, metric, level)
-        if d is None: return
-        measured = f"{a} {d['a']:{fmt}} vs {b} {d['b']:{fmt}}: {interval_text(d['diff'], d['ci'], fmt)}"
-        rows.append(dict(claim=claim, phase=phase, metric=metric, measured=measured, verdict=rule(d['diff'], d['ci'], **arg)))
-    drls = [s for s in ('DRL (SAC)', 'DRL (TD3)') if s in set(t.scheme)]
-    compare('IDLA at least the Oracle (same estimator)', 'IDLA', 'Oracle', 'mean_q', _verdict, strict=False)
-    compare('IDLA well above Traffic', 'IDLA', 'Traffic', 'mean_q', _verdict, strict=True)
-    for drl in drls:
-        compare(f'{drl} well above Traffic', drl, 'Traffic', 'mean_q', _verdict, strict=True)
-        for m in ('mean_q', 'p_satisfied', 'cell_utility'):
-            compare(f'IDLA at least {drl} (best performance)', 'IDLA', drl, m, _verdict, strict=False)
-        compare(f'the Oracle and {drl} similar (within ±{SIMILAR})', 'Oracle', drl, 'mean_q', _within, margin=SIMILAR)
-    compare('IDLA decides faster than the Oracle (ms per step)', 'Oracle', 'IDLA', 'decision_ms', _verdict, '.1f', strict=True)
-    return rows
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper as the protocol tests it: `a` against the schemes `b` (paired by seed; none: `a`'s own
+    value against `bound`) in `phase` on the primary `metric`, by `test`: 'at least' (non-inferiority, margin `bound`),
+    'above' (superiority; 'highest': above every scheme of `b`), 'similar' (equivalence within `bound`), 'at most'
+    (the value below `bound`)."""
+    text: str
+    phase: str
+    metric: str
+    test: str
+    a: str
+    b: tuple = ()
+    bound: float = 0.
+
+LOWER_IS_BETTER = ('decision_ms', 'settling_steps')  # "faster": the difference is taken b - a
+
+def seed_table(res: dict) -> pd.DataFrame:
+    """Every per-seed value a claim reads, per scheme, phase and seed: the `summary_table`, the settling steps, the
+    adaptation steps (T3, on the added slices) and, as scheme 'estimator' in T1, the transfer ratio (on the seeds that
+    are not `collection_seeds`)."""
+    kpis = res['kpis'] if 'seed' in res['kpis'].columns else res['kpis'].assign(seed=0)
+    gaps = res.get('gaps')
+    if gaps is not None and len(gaps) and 'seed' not in gaps.columns: gaps = gaps.assign(seed=0)
+    key = ['scheme', 'phase', 'seed']
+    t = summary_table(kpis, gaps).set_index(key)
+    t = t.join(settling_steps(kpis).set_index(key).steps.rename('settling_steps'))
+    t = t.join(settling_steps(kpis, new_only=True).set_index(key).steps.rename('adaptation_steps'))
+    info = res['info'] if 'seed' in res['kpis'].columns else {0: res['info']}
+    ratio = [dict(scheme='estimator', phase='T1', seed=s, transfer_ratio=i['t1_mae'] / i['test_mae'])
+             for s, i in info.items() if 't1_mae' in i and int(s) not in collection_seeds()]
+    t = t.reset_index()
+    return pd.concat([t.astype({'scheme': str}), pd.DataFrame(ratio)], ignore_index=True)
+
 
 # %% ../nbs/07a_claims.ipynb #63a9ee38
-def _highest(t: pd.DataFrame, phase: str, level: float) -> list[dict]:
-    "IDLA's P(q = 1) against each of the paper's other schemes: the verdict of the closest."
-    others = [s for s in PAPER_SCHEMES if s in set(t[t.phase == phase].scheme)]
-    if 'IDLA' not in set(t.scheme) or not others: return []
-    ds = {s: paired_difference(t, 'IDLA', s, phase, 'p_satisfied', level) for s in others}
-    verdicts = {s: _verdict(d['diff'], d['ci'], strict=True) for s, d in ds.items()}
-    closest = min(ds, key=lambda s: ds[s]['diff'])
-    worst = next((x for v in ('refuted', 'not resolved') for x in verdicts.values() if x.startswith(v)), verdicts[closest])
-    d = ds[closest]
-    return [dict(claim='IDLA has the highest P(q = 1)', phase=phase, metric='p_satisfied',
-                 measured=f"IDLA {d['a']:.3f}; closest {closest} {d['b']:.3f}: {interval_text(d['diff'], d['ci'], '.3f')}",
-                 verdict=worst)]
+def claim_family(present: set[str], phases: Sequence[str] = ('T2', 'T3'), protocol: Protocol = PROTOCOL) -> list[Claim]:
+    """The claims of the paper's sections V-B and V-C that the schemes `present` can test: for the paper's IDLA and
+    IDLA with headroom (each against the Oracle on its own objective), the deep-RL agents and the estimator."""
+    p, out = protocol, []
+    drls = [s for s in ('DRL (SAC)', 'DRL (TD3)') if s in present]
+    others = tuple(s for s in ('Traffic', 'Oracle') + tuple(drls) if s in present)
+    for phase in phases:
+        for idla, oracle in (('IDLA (paper)', 'Oracle'), ('IDLA (headroom)', 'Oracle (headroom)')):
+            if idla not in present: continue
+            if oracle in present:
+                out += [Claim(f'{idla} at least {oracle} (same objective)', phase, 'cell_utility', 'at least', idla,
+                              (oracle,), p.margin('cell_utility')),
+                        Claim(f'{idla} decides faster than {oracle}', phase, 'decision_ms', 'above', idla, (oracle,))]
+            if 'Traffic' in present: out.append(Claim(f'{idla} above Traffic', phase, 'mean_q', 'above', idla, ('Traffic',)))
+            for drl in drls:
+                out += [Claim(f'{idla} at least {drl} (best performance)', phase, 'mean_q', 'at least', idla, (drl,),
+                              p.margin('mean_q')),
+                        Claim(f'{idla} converges faster than {drl}', phase, 'settling_steps', 'above', idla, (drl,))]
+            if others: out.append(Claim(f'{idla} has the highest P(q = 1)', phase, 'p_satisfied', 'highest', idla, others))
+            out.append(Claim(f'{idla} near-optimal (gap per cell at most {p.near_optimal})', phase, 'gap', 'at most',
+                             idla, (), p.near_optimal))
+            if phase == 'T3':
+                out.append(Claim(f'{idla} adapts to the new slices within {p.adapts:g} steps', phase, 'adaptation_steps',
+                                 'at most', idla, (), p.adapts))
+        for drl in drls:
+            if 'Traffic' in present: out.append(Claim(f'{drl} above Traffic', phase, 'mean_q', 'above', drl, ('Traffic',)))
+            if 'Oracle' in present:
+                out.append(Claim(f'the Oracle and {drl} similar (within ±{p.similar})', phase, 'mean_q', 'similar',
+                                 'Oracle', (drl,), p.similar))
+    out.append(Claim(f'the estimator transfers to a new network (error ratio at most {p.transfer})', 'T1',
+                     'transfer_ratio', 'at most', 'estimator', (), p.transfer))
+    return out
 
-def _converges_faster(kpis: pd.DataFrame, phase: str, level: float) -> list[dict]:
-    "IDLA against each deep-RL agent: steps to settle (`settling_steps`), paired by seed."
-    s = settling_steps(kpis[kpis.phase == phase]).pivot(index='seed', columns='scheme', values='steps')
-    rows = []
-    for drl in (c for c in ('DRL (SAC)', 'DRL (TD3)') if c in s and 'IDLA' in s):
-        d = (s[drl] - s['IDLA']).values
-        rows.append(dict(claim=f'IDLA converges faster than {drl}', phase=phase, metric='steps to 95% of converged q',
-                         measured=f"IDLA {s['IDLA'].mean():.1f} vs {drl} {s[drl].mean():.1f} steps: "
-                                  f"{interval_text(d.mean(), half_width(d, level), '.1f')}",
-                         verdict=_verdict(d.mean(), half_width(d, level), strict=True)))
-    return rows
 
 # %% ../nbs/07a_claims.ipynb #30010d7a
-def _near_optimal(gaps: pd.DataFrame | None, phase: str, level: float) -> list[dict]:
-    "IDLA's mean gap per cell to the replay optimum against `NEAR_OPTIMAL`."
-    if gaps is None or not len(gaps) or 'IDLA' not in set(gaps.scheme) or phase not in set(gaps.phase): return []
-    g = gap_table(gaps, level).set_index(['scheme', 'phase']).loc[('IDLA', phase)]
-    return [dict(claim=f'IDLA near-optimal (mean gap per cell at most {NEAR_OPTIMAL})', phase=phase,
-                 metric='gap to the replay optimum', verdict=_at_most(g.gap, g.gap_ci, NEAR_OPTIMAL),
-                 measured=f"{interval_text(g.gap, g.gap_ci, '.3f', '')} (estimator {g.estimator_error:.3f}, optimiser "
-                          f"{g.optimiser_error:.3f}; {g.steps:.0f} steps x {g.cells:.0f} cells x {g.seeds:.0f} seeds)")]
+def _p_value(x: np.ndarray, null: float, alternative: str) -> float:
+    """One-sided Student-t p-value of the mean of `x` against `null` ('greater': H1 mean > null); with no spread, 0 or
+    1 by the side the values lie on; NaN for fewer than two values."""
+    from scipy import stats
+    if len(x) < 2: return np.nan
+    if np.ptp(x) == 0: return float(not ((x[0] > null) if alternative == 'greater' else (x[0] < null)))
+    return float(stats.ttest_1samp(x, null, alternative=alternative).pvalue)
 
-def _transfer(info: dict | None, level: float) -> list[dict]:
-    "The shipped estimator's error on the experiment network's T1 samples over its held-out error, per seed."
-    if not info: return []
-    per_seed = [i for i in info.values() if 't1_mae' in i]
-    if not per_seed: return []
-    r = np.array([i['t1_mae'] / i['test_mae'] for i in per_seed])
-    return [dict(claim=f'the estimator transfers to a new network (error ratio at most {TRANSFER})', phase='T1',
-                 metric="MAE on this network / held-out MAE",
-                 measured=f"{np.mean([i['t1_mae'] for i in per_seed]):.4f} vs {per_seed[0]['test_mae']:.4f}: ratio "
-                          f"{interval_text(r.mean(), half_width(r, level), '.2f', '')}", verdict=_at_most(r.mean(), half_width(r, level), TRANSFER))]
+def holm(p: npt.ArrayLike) -> np.ndarray:
+    "Holm's step-down adjustment of the p-values `p` (NaN ones left out of the family and kept NaN)."
+    p = np.asarray(p, dtype=float)
+    out, ok = np.full(len(p), np.nan), np.flatnonzero(~np.isnan(p))
+    order = ok[np.argsort(p[ok])]
+    out[order] = np.minimum(np.maximum.accumulate((len(order) - np.arange(len(order))) * p[order]), 1.)
+    return out
+
+def claim_test(x: np.ndarray, test: str, bound: float) -> tuple[float, bool]:
+    """(one-sided p-value, refuted) of one compared pair or value: `x` per seed is the difference (or, for 'at most',
+    the value). Refuted: its two-sided 95% interval wholly on the wrong side of the margin or bound."""
+    m, h = x.mean(), half_width(x)
+    if test == 'at least': return _p_value(x, -bound, 'greater'), bool(m + h < -bound)
+    if test in ('above', 'highest'): return _p_value(x, 0., 'greater'), bool(m + h <= 0)
+    if test == 'at most': return _p_value(x, bound, 'less'), bool(m - h > bound)
+    if test == 'similar':
+        return max(_p_value(x, -bound, 'greater'), _p_value(x, bound, 'less')), bool(m - h > bound or m + h < -bound)
+    raise ValueError(f"unknown test {test!r}")
+
 
 # %% ../nbs/07a_claims.ipynb #876bd5c8
-def paper_claims(res: dict, level: float = 0.95) -> pd.DataFrame:
-    """The paper's claims next to the measured outcome, from an experiment's result (`run_seeds` or
-    `run_experiment`): its KPIs, replay scores (`gaps`) and `info`. Differences between schemes are paired by seed,
-    with their `level` interval; the verdict rule is stated above."""
-    kpis, gaps = res['kpis'], res.get('gaps')
-    t = summary_table(kpis, gaps)
-    info = res['info'] if 'seed' in kpis.columns else {0: res['info']}
-    rows = []
-    for phase in ('T2', 'T3'):
-        if phase not in set(t.phase): continue
-        rows += _claims_between(t, phase, level) + _highest(t, phase, level) + _converges_faster(kpis, phase, level)
-        rows += _near_optimal(gaps, phase, level)
-    if 'IDLA' in set(t.scheme) and 'T3' in set(t.phase):
-        s = adaptation_steps(kpis)
-        rows.append(dict(claim='IDLA adapts to the new slices within a few steps (at most 4)', phase='T3',
-                         metric='steps to 95% of converged q', measured=f"{s.mean():.1f} steps (per seed {s.tolist()})",
-                         verdict='reproduced' if s.mean() <= 4 else 'refuted'))
-    return pd.DataFrame(rows + _transfer(info, level))
+def _per_seed(st: pd.DataFrame, c: Claim, b: str | None) -> tuple[np.ndarray, float, float]:
+    "Per-seed difference `a - b` (or `b - a` for a lower-is-better metric; `a`'s value without `b`), a's and b's means."
+    t = st[st.phase == c.phase].pivot_table(index='seed', columns='scheme', values=c.metric, observed=True)
+    if b is None: return t[c.a].dropna().values, t[c.a].mean(), np.nan
+    pair = t[[c.a, b]].dropna()
+    d = pair[c.a] - pair[b]
+    return (-d if c.metric in LOWER_IS_BETTER else d).values, pair[c.a].mean(), pair[b].mean()
+
+def _fmt(metric: str) -> str: return '.1f' if metric in LOWER_IS_BETTER + ('adaptation_steps',) else '.3f'
+
+def test_claim(st: pd.DataFrame, c: Claim) -> dict | None:
+    """One claim on a `seed_table`: the measured text, the per-seed values, its p-value and whether it is refuted;
+    None where a scheme or the metric is missing."""
+    if c.metric not in st or not {c.a, *c.b} <= set(st[st.phase == c.phase].scheme): return None
+    f, pairs = _fmt(c.metric), [_per_seed(st, c, b) for b in c.b] or [_per_seed(st, c, None)]
+    tests = [claim_test(x, c.test, c.bound) for x, _, _ in pairs]
+    i = int(np.argmin([x.mean() for x, _, _ in pairs]))  # the closest competitor is the one shown
+    x, ma, mb = pairs[i]
+    measured = (f"{ma:{f}}" if not c.b else f"{c.a} {ma:{f}} vs {c.b[i]} {mb:{f}}: {interval_text(x.mean(), half_width(x), f)}")
+    return dict(claim=c.text, phase=c.phase, metric=c.metric, measured=measured, p=max(t[0] for t in tests),
+                refuted=any(t[1] for t in tests), per_seed=' '.join(f'{v:{f}}' for v in x), seeds=len(x))
+
+
+# %% ../nbs/07a_claims.ipynb #4932b6bf
+def paper_claims(res: dict, protocol: Protocol = PROTOCOL) -> pd.DataFrame:
+    """The paper's claims next to the measured outcome, from an experiment's result (`run_seeds` or `run_experiment`),
+    by the `protocol`: each claim's measured numbers, per-seed values, p-value, Holm-adjusted p-value over the family,
+    and verdict."""
+    st = seed_table(res)
+    family = claim_family(set(st.scheme), [p for p in ('T2', 'T3') if p in set(st.phase)], protocol)
+    rows = pd.DataFrame([r for c in family if (r := test_claim(st, c)) is not None])
+    rows['p_holm'] = holm(rows.p)
+    rows['verdict'] = np.where(rows.p_holm < protocol.alpha, 'reproduced',
+                               np.where(rows.refuted, 'refuted', 'not resolved'))
+    rows.loc[rows.p.isna(), 'verdict'] = 'not resolved (one seed)'
+    return rows[['claim', 'phase', 'metric', 'measured', 'p', 'p_holm', 'verdict', 'seeds', 'per_seed']]
+

@@ -4,7 +4,8 @@
 
 # %% ../nbs/07_experiment.ipynb #f40838c8
 from __future__ import annotations
-import json, queue, time
+import json, os, queue, time
+from contextlib import contextmanager
 from typing import Callable, Iterable, Sequence
 from dataclasses import dataclass, asdict, field, replace
 import pandas as pd
@@ -22,8 +23,8 @@ from idla_nbdev.policies import TrafficPolicy, ExplorePolicy, IDLAPolicy, Oracle
     recent_history
 
 # %% auto #0
-__all__ = ['SCHEMES', 'PolicySpec', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator', 'add_new_slices',
-           'play_phase', 'run_experiment', 'run_seeds']
+__all__ = ['PAPER_IDLA', 'SCHEMES', 'PolicySpec', 'ExperimentConfig', 'Scheme', 'scheme_order', 'experiment_estimator',
+           'add_new_slices', 'fixed_threads', 'play_phase', 'run_experiment', 'run_seeds']
 
 # %% ../nbs/07_experiment.ipynb #326eea55
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class PolicySpec:
         if learning is None: return IDLAPolicy(estimator, self.solver, self.headroom, **(self.settings or {}))
         return LearningIDLAPolicy(estimator, learning, self.solver, self.headroom, **(self.settings or {}))
 
+PAPER_IDLA = PolicySpec(solver='primal-dual', headroom=0.)  # the paper's method: primal-dual steps, no headroom
+
 def _experiment_network() -> SimConfig:
     "The default network of the experiment: 7 sites, three slices, 1.3 times busier than `SimConfig`'s default."
     return SimConfig(slices=('embb', 'video', 'urllc'), load_scale=1.3)
@@ -59,13 +62,14 @@ class ExperimentConfig:
     rl_gradient_steps: int = 8  # SAC gradient steps per period while it learns
     # 'paper': SAC only fills its buffer in T1 and trains from T2; 'online': it trains from T1
     rl_protocol: str = 'paper'
-    seed: int = 0  # the first seed: the network, the users and every policy's random draws
+    seed: int = 10  # the first seed: the network, the users and every policy's random draws (10-29: development)
     seeds: int = 3  # seeds run by `run_seeds` and the console script: seed, seed + 1, ...
     td3: bool = False  # also run TD3, a second deep-RL baseline
     idla: PolicySpec = field(default_factory=PolicySpec)  # in JSON: {"solver": ..., "settings": {...}, "headroom": ...}
     learning: LearningConfig = field(default_factory=LearningConfig)  # learning IDLA's updates (its seed: `seed`)
-    replay_every: int = 12  # score every this many steps of a scored half against the replay optimum (0: none)
+    replay_every: int = 24  # score every this many steps of a scored half against the replay optimum (0: none)
     replay_grid: int = 20  # the replay optimum's grid, shares 1/replay_grid apart
+    threads: int = 1  # torch and BLAS threads of each seed's run, here and in worker processes (`fixed_threads`)
 
     def __post_init__(self):
         # from JSON, or from `asdict` in a worker process
@@ -73,7 +77,8 @@ class ExperimentConfig:
         if isinstance(self.idla, dict): self.idla = config_from_dict(PolicySpec, self.idla, 'IDLA')
         if isinstance(self.learning, dict): self.learning = config_from_dict(LearningConfig, self.learning, 'learning')
         if self.sim.seed != 0: raise ValueError("the experiment seeds its networks from `seed` (and `seeds`): leave sim.seed at 0")
-        check_integers(self, 'experiment setting ', steps=2, rl_gradient_steps=0, seed=0, seeds=1, replay_every=0, replay_grid=1)
+        check_integers(self, 'experiment setting ', steps=2, rl_gradient_steps=0, seed=0, seeds=1, replay_every=0, replay_grid=1,
+                       threads=1)
         if not isinstance(self.td3, bool): raise ValueError(f"experiment setting td3 must be true or false, got {self.td3!r}")
         for name in self.new_slices: service_type(name)
         if self.rl_protocol not in ('paper', 'online'):
@@ -101,12 +106,14 @@ class Scheme:
     starts. `collects`: in T1 the scheme runs the exploring collection policy (one run, shared by every scheme that
     collects), `estimator` comes from it and the scheme's own policy starts at T2; otherwise `estimator` is None and
     the policy runs from T1. `rebuild`: the policy is made anew for T3 (a policy whose input size is fixed by the
-    slot count, as a DRL agent's). `when(cfg)`: whether the scheme runs under `cfg`."""
+    slot count, as a DRL agent's). `when(cfg)`: whether the scheme runs under `cfg`; `objective(cfg)`: what it
+    maximises, in one line."""
     label: str
     make: Callable
     collects: bool = False
     rebuild: bool = False
     when: Callable | None = None  # runs only where `when(cfg)` is true (None: always)
+    objective: Callable = lambda cfg: ''  # one line: what the scheme maximises under `cfg`
 
 # %% ../nbs/07_experiment.ipynb #f6b7a2e1
 def _drl(agent: type[SACPolicy]) -> Callable:
@@ -114,13 +121,26 @@ def _drl(agent: type[SACPolicy]) -> Callable:
     return lambda sim, est, cfg: agent(sim, gradient_steps=cfg.rl_gradient_steps, seed=cfg.seed,
                                        fill_only=('T1',) if cfg.rl_protocol == 'paper' else ())
 
-SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy()),
-           Scheme('DRL (SAC)', _drl(SACPolicy), rebuild=True),
-           Scheme('DRL (TD3)', _drl(TD3Policy), rebuild=True, when=lambda cfg: cfg.td3),
-           Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True),
-           Scheme('IDLA', lambda sim, est, cfg: cfg.idla.policy(est), collects=True),
+_PREDICTED = "the predicted utility sum_s log q_s (eq. 5) of each cell"
+_HEADROOM = lambda cfg: f"{_PREDICTED}, each slice's prediction taken at x / (1 + {cfg.idla.headroom:g})"
+
+SCHEMES = [Scheme('Traffic', lambda sim, est, cfg: TrafficPolicy(),
+                  objective=lambda cfg: "nothing: shares proportional to each slice's offered traffic"),
+           Scheme('DRL (SAC)', _drl(SACPolicy), rebuild=True,
+                  objective=lambda cfg: "its return, the realised utility sum_s log q_s of one cell, learnt online"),
+           Scheme('DRL (TD3)', _drl(TD3Policy), rebuild=True, when=lambda cfg: cfg.td3,
+                  objective=lambda cfg: "as SAC, with TD3's deterministic actor"),
+           Scheme('Oracle', lambda sim, est, cfg: OraclePolicy(est), collects=True,
+                  objective=lambda cfg: f"{_PREDICTED}, by brute force on the 0.05 grid"),
+           Scheme('Oracle (headroom)', lambda sim, est, cfg: OraclePolicy(est, headroom=cfg.idla.headroom),
+                  collects=True, objective=lambda cfg: f"{_HEADROOM(cfg)}, by brute force on the 0.05 grid"),
+           Scheme('IDLA (paper)', lambda sim, est, cfg: PAPER_IDLA.policy(est), collects=True,
+                  objective=lambda cfg: f"{_PREDICTED}, by the paper's primal-dual method"),
+           Scheme('IDLA (headroom)', lambda sim, est, cfg: cfg.idla.policy(est), collects=True,
+                  objective=lambda cfg: f"{_HEADROOM(cfg)}, by the {cfg.idla.solver!r} solver"),
            Scheme('IDLA (learning)', lambda sim, est, cfg: cfg.idla.policy(est, replace(cfg.learning, seed=cfg.seed)),
-                  collects=True)]
+                  collects=True, objective=lambda cfg: "as IDLA (headroom), on an estimator that keeps learning")]
+
 
 # %% ../nbs/07_experiment.ipynb #732d63ae
 def scheme_order(labels: Iterable[str]) -> list[str]:
@@ -147,6 +167,21 @@ def experiment_estimator(cfg: ExperimentConfig, t1: pd.DataFrame, n_cells: int) 
 def add_new_slices(sim: Simulator, cfg: ExperimentConfig):
     "T3's change: every cell gets a slice of each of `cfg.new_slices`, with its own users."
     for name in cfg.new_slices: sim.add_slice(name)
+
+# %% ../nbs/07_experiment.ipynb #60400225
+@contextmanager
+def fixed_threads(n: int):
+    """Run the block on `n` threads in torch and in the BLAS/OpenMP pools (threadpoolctl), then restore both. A sum
+    split over 1 or 2 threads adds in another order: the last digits of an estimate move with the machine's default
+    thread count, and a policy's choice can flip on them; fixing the count makes a table the same on any machine with
+    the same library versions."""
+    from threadpoolctl import threadpool_limits
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with threadpool_limits(limits=n): yield
+    finally: torch.set_num_threads(before)
+
 
 # %% ../nbs/07_experiment.ipynb #004adcce
 @dataclass
@@ -200,12 +235,17 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
     estimator's scores and the gradient steps of the learning policies. `progress`: a bar over the periods, or a
     function called after each period."""
     cfg = cfg or ExperimentConfig()
-    schemes = [s for s in schemes if s.when is None or s.when(cfg)]
+    with fixed_threads(cfg.threads): return _run_phases(cfg, progress, [s for s in schemes if s.when is None or s.when(cfg)])
+
+def _run_phases(cfg: ExperimentConfig, progress: bool | Callable, schemes: list[Scheme]) -> dict:
+    "T1-T3 of `run_experiment`."
     plans = PlanCache()
     bar = tqdm(total=3 * cfg.steps, desc=f'seed {cfg.seed}, periods', disable=callable(progress) or not progress)
     tick = progress if callable(progress) else bar.update
-    runs = [_Run(s, sim, s.make(sim, None, cfg)) for s in schemes if not s.collects
-            for sim in [Simulator(cfg.sim_config(), plans)]]
+    runs = []
+    for s in (s for s in schemes if not s.collects):
+        sim = Simulator(cfg.sim_config(), plans)
+        runs.append(_Run(s, sim, s.make(sim, None, cfg)))
     collecting = [s for s in schemes if s.collects]
     collection = [_Run(Scheme('collection', None), Simulator(cfg.sim_config(), plans), ExplorePolicy(seed=cfg.seed))
                   ] if collecting else []  # one run of the collection policy, for every scheme that collects
@@ -231,8 +271,7 @@ def run_experiment(cfg: ExperimentConfig | None = None, progress: bool | Callabl
 
 # %% ../nbs/07_experiment.ipynb #726dc993
 def _run_one(settings: dict, ticks=None) -> dict:
-    "One seed of `run_seeds`, in a worker process on one core; it puts a 1 on the queue `ticks` after each period."
-    torch.set_num_threads(1)
+    "One seed of `run_seeds`, in a worker process; it puts a 1 on the queue `ticks` after each period."
     return run_experiment(ExperimentConfig(**settings), progress=lambda: ticks.put(1))
 
 def _side_by_side(cfgs: list[ExperimentConfig], workers: int, progress: bool) -> list[dict]:
@@ -257,11 +296,11 @@ def _cpu_seconds() -> float:
 
 def run_seeds(cfg: ExperimentConfig | None = None, workers: int | None = None, progress: bool = True) -> dict:
     """The experiment for `cfg.seeds` seeds (`cfg.seed`, `cfg.seed + 1`, ...), side by side in `workers` processes
-    (default: one per seed, each on one core; 1 runs them here, one after the other). Returns every KPI with a
+    (default: one per seed, at most one more than the machine has cores; 1 runs them here, one after the other). Returns every KPI with a
     `seed` column, the replay scores (`gaps`), each seed's `info`, the config, the wall time and the CPU seconds."""
     cfg = cfg or ExperimentConfig()
     cfgs = [replace(cfg, seed=cfg.seed + i) for i in range(cfg.seeds)]
-    workers = len(cfgs) if workers is None else workers
+    workers = min(len(cfgs), (os.cpu_count() or 1) + 1) if workers is None else workers
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
     if workers <= 1: results = [run_experiment(c, progress=progress) for c in cfgs]
     else: results = _side_by_side(cfgs, min(workers, len(cfgs)), progress)

@@ -67,7 +67,8 @@ def plot_q_cdf(kpis: pd.DataFrame):
 # %% ../nbs/07b_figures.ipynb #5e0c225e
 def plot_learning_curve(kpis: pd.DataFrame):
     """Mean cell utility per step in T2 and T3 (band: range over seeds), per scheme: how fast each scheme settles.
-    The dotted line marks where scoring starts (the converged half; before it the DRL agent still explores)."""
+    The dotted line marks where scoring starts: the converged half, from which SAC acts with its policy's mean
+    instead of sampling it (its switch to deterministic actions)."""
     import seaborn as sns
     keys = ['scheme', 'phase'] + seed_key(kpis)
     d = kpi_cell_utility(kpis[kpis.phase.isin(['T2', 'T3'])], keys)

@@ -15,6 +15,7 @@ from .simulator import Simulator, SimConfig
 from .radio import CQI_MAX, RadioConfig, cqi_capacity
 from .dataset import explore_shares
 from .observation import H_DEFAULT, kpis_to_obs
+from .contract import check_headroom, with_headroom
 from .solver import oracle_solve
 from .partition import Partitioner
 
@@ -94,12 +95,14 @@ class IDLAPolicy(Policy):
 
 # %% ../nbs/06_baselines.ipynb #a28bb1ac
 class OraclePolicy(Policy):
-    "The Oracle: brute force over the simplex grid on the same estimator (`oracle_solve` of notebook 05)."
+    """The Oracle: brute force over the simplex grid on the same estimator (`oracle_solve` of notebook 05); with a
+    `headroom`, on the estimator's objective with that headroom (`with_headroom`), as IDLA maximises it."""
     name = 'Oracle'
-    def __init__(self, estimator, step: float = 0.05): super().__init__(); self.estimator, self.step = estimator, step
+    def __init__(self, estimator, step: float = 0.05, headroom: float = 0.):
+        super().__init__(); self.estimator, self.step, self.headroom = estimator, step, check_headroom(headroom)
     def decide(self, sim, history):
         obs, mask = sim_obs(sim, history, self.estimator.cfg.H)
-        return oracle_solve(self.estimator, obs, mask, step=self.step).x
+        return oracle_solve(with_headroom(self.estimator, self.headroom), obs, mask, step=self.step).x
 
 # %% ../nbs/06_baselines.ipynb #55d28da7
 OBS_FEATURES = ['active', 'log_v_req', 'log_d_req', 'log_users', 'cqi', 'load', 'share', 'q']

@@ -11,13 +11,13 @@ import torch
 from .system_model import check_partition, utility_terms
 from .simulator import Simulator
 from .contract import log_utility
-from .solver import simplex_grid, max_plus_dp, grid_dp_solve, fast_solve
+from .solver import lattice_point, simplex_grid, max_plus_dp, grid_dp_solve, fast_solve
 from .estimator import QoSEstimator
 from .policies import IDLAPolicy, ExplorePolicy, sim_obs, recent_history
 
 # %% auto #0
-__all__ = ['true_utility', 'replay_optimum', 'slice_responses', 'replay_best', 'estimator_optimum', 'optimum_gap',
-           'counterfactual_errors']
+__all__ = ['true_utility', 'replay_optimum', 'slice_responses', 'replay_best', 'served_reference', 'exhaustive_optimum',
+           'estimator_optimum', 'optimum_gap', 'counterfactual_errors']
 
 # %% ../nbs/06a_replay.ipynb #2dc98546
 def true_utility(sim: Simulator, shares: npt.ArrayLike) -> np.ndarray:
@@ -68,6 +68,47 @@ def replay_best(sim: Simulator, x: npt.ArrayLike, G: int = 20) -> np.ndarray:
     units, _ = max_plus_dp(torch.tensor(slice_responses(sim, x, G)))
     return units.numpy() / G
 
+# %% ../nbs/06a_replay.ipynb #474733a4
+def served_reference(sim: Simulator, G: int = 20, rounds: int = 3, start: npt.ArrayLike | None = None):
+    """The reference partition of the current period on the `1/G` grid, searched jointly and served: from `start`
+    (default: the traffic-proportional split rounded to the grid), each round gives every cell its best grid partition
+    of the slices' replayed responses around the current partition (`replay_best`) and serves it network-wide; the
+    cells whose utility rose keep theirs, and the mixed partition is kept if the network's utility `sum_c U_c` rose.
+    Stops when no cell improves, or after `rounds`. Returns (shares, per-cell utility served with every cell on these
+    shares)."""
+    if start is None:
+        start = lattice_point(torch.tensor(sim.traffic_shares()), torch.tensor(sim.active), G).numpy() / G
+    x = check_partition(start, sim.active)
+    u = true_utility(sim, x)
+    for _ in range(rounds):
+        best = replay_best(sim, x, G)
+        better = true_utility(sim, best) > u + 1e-12
+        if not better.any(): break
+        trial = np.where(better[:, None], best, x)
+        u_trial = true_utility(sim, trial)
+        if u_trial.sum() <= u.sum(): break
+        x, u = trial, u_trial
+    return x, u
+
+
+# %% ../nbs/06a_replay.ipynb #bfb48a76
+def exhaustive_optimum(sim: Simulator, G: int = 20, limit: int = 100_000):
+    """The best partition on the `1/G` grid of the whole network, by serving every joint partition (every cell's grid
+    points, all combinations): the exact grid optimum, for networks small enough (at most `limit` joint partitions).
+    Returns (shares, per-cell utility)."""
+    import itertools
+    cells = [simplex_grid(int(a.sum()), 1 / G) for a in sim.active]
+    count = int(np.prod([len(c) for c in cells], dtype=float))
+    if count > limit: raise ValueError(f"{count} joint partitions to serve, more than the limit of {limit}")
+    best, best_u = None, None
+    for points in itertools.product(*cells):
+        x = np.zeros(sim.active.shape)
+        for c, p in enumerate(points): x[c, sim.active[c]] = p
+        u = true_utility(sim, x)
+        if best_u is None or u.sum() > best_u.sum(): best, best_u = x, u
+    return best, best_u
+
+
 # %% ../nbs/06a_replay.ipynb #238c20a6
 def estimator_optimum(f: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, *candidates: npt.ArrayLike) -> np.ndarray:
     """Per cell, the best partition known for the estimator `f` (by its objective, eq. 5 on its predictions): the
@@ -80,20 +121,21 @@ def estimator_optimum(f: QoSEstimator, obs: torch.Tensor, mask: torch.Tensor, *c
 
 # %% ../nbs/06a_replay.ipynb #4c65e6be
 def optimum_gap(sim: Simulator, x: npt.ArrayLike, estimator: QoSEstimator | None = None,
-                history: pd.DataFrame | None = None, G: int = 20) -> pd.DataFrame:
-    """One decision `x` of a scheme on the current period of `sim`, scored by replay, per cell: its utility, the replay
-    optimum (the best of `replay_best`, `x` and the estimator's optimum, each served), the gap and, with the
-    `estimator` the scheme decides on (reading the KPI log `history`), its estimator and optimiser errors."""
+                history: pd.DataFrame | None = None, G: int = 20, rounds: int = 3) -> pd.DataFrame:
+    """One decision `x` of a scheme on the current period of `sim`, scored by replay, per cell: its utility, the served
+    reference (`served_reference`, independent of `x`), the gap `reference - utility` (negative where `x` beats the
+    reference) and, with the `estimator` the scheme decides on (reading the KPI log `history`), the estimator error
+    `reference - U(x_f*)` and optimiser error `U(x_f*) - utility`, where `x_f*` is the estimator's optimum, served."""
     x = check_partition(x, sim.active)
-    cands = {'scheme': x, 'replay': replay_best(sim, x, G)}
+    _, reference = served_reference(sim, G, rounds)
+    u = true_utility(sim, x)
+    out = pd.DataFrame(dict(cell=np.arange(sim.n_cells), utility=u, reference=reference, gap=reference - u))
     if estimator is not None:
         obs, mask = sim_obs(sim, history, estimator.cfg.H)
-        cands['estimator'] = estimator_optimum(estimator, obs, mask, x)
-    u = {k: true_utility(sim, v) for k, v in cands.items()}
-    best = np.max(np.stack(list(u.values())), 0)
-    out = pd.DataFrame(dict(cell=np.arange(sim.n_cells), utility=u['scheme'], optimum=best, gap=best - u['scheme']))
-    if estimator is not None: out['estimator_error'], out['optimiser_error'] = best - u['estimator'], u['estimator'] - u['scheme']
+        u_f = true_utility(sim, estimator_optimum(estimator, obs, mask, x))
+        out['estimator_error'], out['optimiser_error'] = reference - u_f, u_f - u
     return out
+
 
 # %% ../nbs/06a_replay.ipynb #7b4d0c26
 def counterfactual_errors(sim: Simulator, estimator: QoSEstimator, history: pd.DataFrame, n_steps: int, draws: int = 2,

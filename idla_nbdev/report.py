@@ -5,26 +5,26 @@
 # %% ../nbs/07c_report.ipynb #3aef55cd
 from __future__ import annotations
 import json, time
-from dataclasses import is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.script import call_parse, Param, bool_arg
+from fastcore.script import call_parse, Param, bool_arg, store_true
 from .system_model import cli_errors, config_from_dict, parse_settings
 from .solver import oracle_solve
 from .problems import observation_pool
 from .estimator import QoSEstimator, load_estimator
 from .learning import replay_data
-from .experiment import ExperimentConfig, run_seeds
+from .experiment import ExperimentConfig, SCHEMES, run_seeds
 from .claims import summary_table, interval_table, paper_claims, gap_table, paired_table, interval_text, \
-    NEAR_OPTIMAL, SIMILAR, TRANSFER
+    reference_beaten, seed_table, Protocol, PROTOCOL
 from .figures import plot_relative_throughput, plot_q_cdf, plot_learning_curve, plot_new_slice
 
 # %% auto #0
-__all__ = ['VERDICT_RULE', 'NOT_TESTABLE', 'phase_notes', 'decision_time_by_slices', 'experiment_report', 'write_experiment',
-           'set_setting', 'experiment_cli']
+__all__ = ['NOT_TESTABLE', 'phase_notes', 'scheme_objectives', 'decision_time_by_slices', 'verdict_rule', 'experiment_report',
+           'write_experiment', 'set_setting', 'experiment_cli']
 
 # %% ../nbs/07c_report.ipynb #43cde3b0
 def phase_notes(cfg: ExperimentConfig) -> dict[str, str]:
@@ -36,9 +36,9 @@ def phase_notes(cfg: ExperimentConfig) -> dict[str, str]:
           else 'already trains online (the online variant)')
     return {'T1': f"collection ({', '.join(cfg.sim.slices)} in every cell): Traffic runs; IDLA and the Oracle run the "
                   f"exploring collection policy (one shared run, so their T1 rows are the same); {drl} {t1}.",
-            'T2': f"optimisation (same slices): IDLA (fast solver) and the Oracle (0.05 grid) maximise the predicted "
-                  f"utility of {est}; {drl} trains online, exploring in the first half and acting "
-                  f"deterministically in the scored second half; Traffic runs.",
+            'T2': f"optimisation (same slices): the IDLA schemes and the Oracles decide on {est}; {drl} trains online, "
+                  f"exploring in the first half and acting deterministically (its policy's mean) in the scored second "
+                  f"half; Traffic runs.",
             'T3': f"new slices ({', '.join(cfg.new_slices)} added to every cell, same total resource): IDLA and the "
                   f"Oracle keep the same estimator, no retraining; {drl} starts anew and trains from scratch (its "
                   f"input size changed); Traffic runs.",
@@ -47,8 +47,14 @@ def phase_notes(cfg: ExperimentConfig) -> dict[str, str]:
                                f"{cfg.learning.replay:.0%} of them replayed from the estimator's training data; the "
                                f"latest period held out and a worsening update rolled back), on the new types in T3 too.",
             'the Oracle': "a brute-force search of the 0.05 grid on the same estimator as IDLA: the best partition for the "
-                          "estimator on that grid, not an upper bound. The upper bound is the network's own optimum, "
-                          "estimated by counterfactual replay (the replay optimum, notebook 06a)."}
+                          "estimator on that grid, not an upper bound. The reference for the network is the served "
+                          "reference: a partition searched jointly by counterfactual replay and served network-wide "
+                          "(notebook 06a)."}
+
+def scheme_objectives(cfg: ExperimentConfig) -> dict[str, str]:
+    "What each scheme of `SCHEMES` that runs under `cfg` maximises, one line each."
+    return {s.label: s.objective(cfg) for s in SCHEMES if s.when is None or s.when(cfg)}
+
 
 # %% ../nbs/07c_report.ipynb #1d6bf692
 def decision_time_by_slices(estimator: QoSEstimator, cfg: ExperimentConfig, counts: Sequence[int] = range(2, 9),
@@ -80,13 +86,17 @@ def _pm(t: pd.DataFrame, m: str, digits: int, ci: str | None = None, sign: str =
     empty where `m` is NaN."""
     return ['' if pd.isna(v) else interval_text(v, h, f'.{digits}f', sign) for v, h in zip(t[m], t[ci or f'{m}_ci'])]
 
-VERDICT_RULE = (f"Differences are paired by seed, with 95% Student-t intervals over seeds. \"Well above\", \"faster\" and "
-                f"\"highest\" are reproduced when the interval excludes 0 on the claimed side; \"at least\" when the mean "
-                f"difference is not negative; \"similar\" when the interval lies within ±{SIMILAR} in mean q; "
-                f"\"near-optimal\" when the interval of IDLA's mean gap per cell to the replay optimum lies below "
-                f"{NEAR_OPTIMAL}; \"transfers\" when the interval of the estimator's error ratio (this network over its "
-                f"held-out networks) lies below {TRANSFER}. A claim is refuted when the interval lies on the wrong side, "
-                f"not resolved otherwise.")
+def verdict_rule(p: Protocol = PROTOCOL) -> str:
+    "The verdict rule of protocol `p`, in words."
+    margins = ', '.join(f"{m} {v}" for m, v in p.margins)
+    return (f"Protocol version {p.version} (SHA-256 {p.digest()}), fixed before the evaluation seeds were run. Differences "
+            f"are paired by seed; p-values are one-sided Student-t tests over seeds, Holm-adjusted over the whole family "
+            f"of claims. \"At least\" is non-inferiority with a margin ({margins}); \"above\", \"faster\" and "
+            f"\"highest\" are superiority (\"highest\": over every other scheme of the paper); \"similar\" is "
+            f"equivalence within ±{p.similar} in mean q; near-optimal means a mean gap per cell to the served reference "
+            f"below {p.near_optimal}; \"transfers\" an error ratio below {p.transfer}; \"adapts\" fewer than {p.adapts:g} "
+            f"steps. Reproduced: Holm-adjusted p < {p.alpha}; refuted: the {p.level:.0%} interval lies wholly on the wrong "
+            f"side of the margin or bound; not resolved otherwise.")
 
 NOT_TESTABLE = ["The estimator's error on a real commercial LTE network's dataset, close to its error on simulated data "
                 "(section V-B): it needs that network's O&M data, which the simulator cannot stand in for. "
@@ -104,15 +114,19 @@ def _converged_section(table: pd.DataFrame) -> list[str]:
 def _gap_section(res: dict) -> list[str]:
     g = gap_table(res['gaps'])
     shown = pd.DataFrame({'phase': g.phase, 'scheme': g.scheme, 'gap per cell': _pm(g, 'gap', 3),
-                          'estimator error': _pm(g, 'estimator_error', 3), 'optimiser error': _pm(g, 'optimiser_error', 3)})
+                          'estimator error': _pm(g, 'estimator_error', 3), 'optimiser error': _pm(g, 'optimiser_error', 3),
+                          'steps beating the reference': g.beats_reference.map('{:.0%}'.format)})
     cfg = ExperimentConfig(**res['config'])
-    return ['## Near-optimal? The gap to the replay optimum', '',
+    return ['## Near-optimal? The gap to the served reference', '',
             f"Every {cfg.replay_every}th step of each scored half ({g.steps.min()} steps per phase and seed, all "
-            f"{g.cells.max()} cells), each scheme's decision was replayed against the best partition found by "
-            f"counterfactual replay (the same users and traffic; 1/{cfg.replay_grid} grid; notebook 06a). The gap is in "
-            f"utility per cell (sum log q); for the schemes that decide on an estimator it splits into estimator error "
-            f"(the estimator's exact optimum falls short of the replay optimum) and optimiser error (the scheme falls "
-            f"short of its estimator's optimum; negative where departing from the model happens to help).", '',
+            f"{g.cells.max()} cells), each scheme's run was scored against a served reference: a partition of the whole "
+            f"network on the 1/{cfg.replay_grid} grid, searched jointly by counterfactual replay from the traffic split "
+            f"(best-response rounds until no cell improves), then served network-wide on the same users and traffic "
+            f"(notebook 06a). It does not depend on the scheme's decision, so a scheme can beat it: the gap (utility per "
+            f"cell, sum log q) is then negative. On {reference_beaten(res['gaps']):.0%} of the scored steps some scheme "
+            f"beat it. For the schemes that decide on an estimator the gap splits into estimator error (the estimator's "
+            f"exact optimum, served, falls short of the reference) and optimiser error (the scheme falls short of its "
+            f"estimator's optimum, served).", '',
             _markdown_table(shown), '']
 
 def _learning_section(table: pd.DataFrame, info: dict) -> list[str]:
@@ -123,7 +137,7 @@ def _learning_section(table: pd.DataFrame, info: dict) -> list[str]:
             f"Its held-out error per period (each period before the update that learns from it) is "
             f"{mean('held-out MAE'):.4f}, against {mean('original MAE'):.4f} for the estimator it started from, on the "
             f"same periods; {mean('updates kept'):.0%} of the updates were kept, the others rolled back (means over seeds).", '']
-    for other in ('IDLA', 'DRL (SAC)'):
+    for other in ('IDLA (headroom)', 'DRL (SAC)'):
         p = paired_table(table, 'IDLA (learning)', other, ['mean_q', 'p_satisfied', 'cell_utility', 'gap'])
         if not len(p): continue
         p['difference'] = _pm(p, 'diff', 3, 'ci', '+')
@@ -143,21 +157,39 @@ def _speed_section(speed: pd.DataFrame | None) -> list[str]:
             f"exhaustive search is cheap and IDLA's Newton steps cost more; but its grid multiplies with every slice: "
             f"{when}. Measured alone on one process, 21 cells:", '', _markdown_table(speed.round(1)), '']
 
-def experiment_report(res: dict, figures: Sequence[str] = (), speed: pd.DataFrame | None = None) -> str:
-    """The Markdown report of a `run_seeds` result: the setup, what each scheme does, the converged table with 95%
-    intervals, the paper's claims with their verdicts and the rule, the gap to the replay optimum, learning IDLA, the
-    decision time by slice count (`speed`, from `decision_time_by_slices`), what cannot be tested here, the figures."""
+def _seeds_line(seeds: list[int], p: Protocol) -> str:
+    "Which of the protocol's seed sets `seeds` belong to."
+    if set(seeds) == set(p.evaluation_seeds): return f"the protocol's {len(seeds)} evaluation seeds ({seeds[0]}-{seeds[-1]})"
+    if set(seeds) <= set(p.development_seeds): return f"development seeds {seeds} (the protocol's evaluation is `--protocol`)"
+    return f"seeds {seeds}, outside the protocol's development and evaluation sets"
+
+def _claims_section(res: dict, p: Protocol) -> list[str]:
+    c = paper_claims(res, p)
+    c['p'], c['p_holm'] = c.p.map('{:.3g}'.format), c.p_holm.map('{:.3g}'.format)
+    return ["## The paper's claims", '', verdict_rule(p), '',
+            _markdown_table(c[['claim', 'phase', 'metric', 'measured', 'p', 'p_holm', 'verdict']]), '',
+            'Per-seed values of each claim (differences, or the value itself), in seed order:', '',
+            _markdown_table(c[['claim', 'phase', 'per_seed']]), '']
+
+def experiment_report(res: dict, figures: Sequence[str] = (), speed: pd.DataFrame | None = None,
+                      protocol: Protocol = PROTOCOL) -> str:
+    """The Markdown report of a `run_seeds` result: the protocol and seeds, the setup, what each scheme maximises and
+    does, the converged table with 95% intervals, the paper's claims with their verdicts and the rule, the gap to the
+    served reference, learning IDLA, the decision time by slice count (`speed`, from `decision_time_by_slices`), what
+    cannot be tested here, the figures."""
     cfg = ExperimentConfig(**res['config'])
     table = summary_table(res['kpis'], res.get('gaps'))
     lines = ['# IDLA online experiment', '',
              f"{res['kpis'].cell.nunique()} cells, {cfg.steps} steps of 15 min per phase, load x{cfg.sim.load_scale}, "
-             f"seeds {sorted(res['info'])}: {res['seconds']:.0f} s wall, {res.get('cpu_seconds', float('nan')):.0f} CPU s. "
-             f"Figures are means over seeds with 95% intervals (Student t), on the converged second half of each phase.", '']
+             f"{_seeds_line(sorted(res['info']), protocol)}, {cfg.threads} thread(s) per seed: {res['seconds']:.0f} s "
+             f"wall, {res.get('cpu_seconds', float('nan')):.0f} CPU s. Protocol version {protocol.version}, SHA-256 "
+             f"{protocol.digest()}. Figures are means over seeds with 95% intervals (Student t), on the converged second "
+             f"half of each phase; mean q and P(q = 1) over the slice-periods with users.", '']
     budget = {k: v for k, v in next(iter(res['info'].values())).items() if 'gradient steps' in k}
     if budget: lines += ['Deep-RL training budget per seed: ' + '; '.join(f'{k}: {v}' for k, v in budget.items()), '']
+    lines += ['## What each scheme maximises', ''] + [f"- **{s}**: {o}" for s, o in scheme_objectives(cfg).items()] + ['']
     lines += ['## What each scheme does', ''] + [f"- **{p}**: {note}" for p, note in phase_notes(cfg).items()] + ['']
-    lines += _converged_section(table)
-    lines += ["## The paper's claims", '', VERDICT_RULE, '', _markdown_table(paper_claims(res)), '']
+    lines += _converged_section(table) + _claims_section(res, protocol)
     if res.get('gaps') is not None and len(res['gaps']): lines += _gap_section(res)
     lines += _learning_section(table, res['info']) + _speed_section(speed)
     lines += ['## What cannot be tested here', ''] + [f'- {t}' for t in NOT_TESTABLE] + ['']
@@ -167,7 +199,8 @@ def experiment_report(res: dict, figures: Sequence[str] = (), speed: pd.DataFram
 # %% ../nbs/07c_report.ipynb #37d7d5a1
 def write_experiment(res: dict, out: Path, speed_counts: Sequence[int] = range(2, 9)) -> str:
     """Write a `run_seeds` result to the folder `out`: the tables (CSV), the claims, the KPIs and replay scores
-    (Parquet), the figures, `report.md` and `config.json`; returns the report. The decision time by slice count
+    (Parquet), the per-seed values of every claim (`per_seed.csv`), the figures, `report.md` and `config.json` (with
+    the protocol and its hash); returns the report. The decision time by slice count
     (`speed_counts`, none: skipped) is measured here, after the seeds."""
     import matplotlib.pyplot as plt
     cfg, k = ExperimentConfig(**res['config']), res['kpis']
@@ -175,6 +208,7 @@ def write_experiment(res: dict, out: Path, speed_counts: Sequence[int] = range(2
     table.to_csv(out / 'summary_per_seed.csv', index=False)
     interval_table(table).to_csv(out / 'summary.csv', index=False)
     paper_claims(res).to_csv(out / 'claims.csv', index=False)
+    seed_table(res).to_csv(out / 'per_seed.csv', index=False)
     if len(res['gaps']): gap_table(res['gaps']).to_csv(out / 'gaps.csv', index=False)
     k.to_parquet(out / 'kpis.parquet', compression='zstd', index=False)
     res['gaps'].to_parquet(out / 'replay.parquet', compression='zstd', index=False)
@@ -188,7 +222,8 @@ def write_experiment(res: dict, out: Path, speed_counts: Sequence[int] = range(2
     report = experiment_report(res, list(figures), speed)
     (out / 'report.md').write_text(report)
     (out / 'config.json').write_text(json.dumps(dict(config=res['config'], info=res['info'], seconds=res['seconds'],
-                                                     cpu_seconds=res['cpu_seconds']), indent=1, default=str))
+                                                     cpu_seconds=res['cpu_seconds'], protocol=asdict(PROTOCOL),
+                                                     protocol_sha256=PROTOCOL.digest()), indent=1, default=str))
     return report
 
 def set_setting(cfg: ExperimentConfig, setting: str) -> ExperimentConfig:
@@ -202,30 +237,44 @@ def set_setting(cfg: ExperimentConfig, setting: str) -> ExperimentConfig:
         value, field = config_from_dict(type(nested), {field: value}, f'experiment.{part}', nested), part
     return config_from_dict(ExperimentConfig, {field: value}, 'experiment', cfg)
 
+def _evaluation_seeds_used(cfg: ExperimentConfig) -> list[int]:
+    "The protocol's evaluation seeds among the seeds `cfg` runs."
+    return sorted(set(range(cfg.seed, cfg.seed + cfg.seeds)) & set(PROTOCOL.evaluation_seeds))
+
 @call_parse
 @cli_errors
 def experiment_cli(
     out: Param("Output folder", str) = 'idla-experiment-out',
-    seed: Param("First random seed (overrides the config; 0 without one)", int) = None,
+    seed: Param("First random seed (overrides the config; 10 without one)", int) = None,
     seeds: Param("Number of seeds, run side by side (overrides the config; 3 without one)", int) = None,
     workers: Param("Processes for the seeds (default: one per seed)", int) = None,
     config: Param(f"JSON file of settings: {', '.join(ExperimentConfig.__dataclass_fields__)} (sim: a nested SimConfig)", str) = None,
     set: Param("Settings as name=value, over the config: e.g. steps=24 td3=true replay_every=6 sim.n_sites=1", str,
                nargs='*') = None,
-    sites: Param("Three-sector sites (sim.n_sites; overrides the config)", int) = None,
+    protocol: Param("Run the registered evaluation: the protocol's 20 evaluation seeds (no --seed, --seeds, --set or --config)",
+                    store_true) = False,
     speed: Param("Also measure decision time by slice count, 2 to 8 (about 10 s)", bool_arg) = True,
 ):
     """Run the online experiment (T1 collect, T2 optimise, T3 new slices) over several seeds and write the tables,
-    figures and a Markdown report."""
+    figures and a Markdown report; `--protocol` runs the registered evaluation."""
     import matplotlib; matplotlib.use('Agg')
-    cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
-    given = [(f'--set {s}', s) for s in set or []] + [(f'--{o}', f'{n}={v}') for o, n, v in
-             (('seed', 'seed', seed), ('seeds', 'seeds', seeds), ('sites', 'sim.n_sites', sites)) if v is not None]
-    for option, setting in given:
-        try: cfg = set_setting(cfg, setting)  # re-validated
-        except ValueError as e: raise ValueError(f"{option}: {e}") from None  # what the user typed
+    if protocol:
+        if any(v is not None for v in (seed, seeds, config, set)):
+            raise ValueError("--protocol runs the registered evaluation as it stands: drop --seed, --seeds, --set and --config")
+        cfg = PROTOCOL.evaluation_config()
+    else:
+        cfg = ExperimentConfig.from_json(config) if config else ExperimentConfig()
+        given = [(f'--set {s}', s) for s in set or []] + [(f'--{o}', f'{o}={v}') for o, v in
+                 (('seed', seed), ('seeds', seeds)) if v is not None]
+        for option, setting in given:
+            try: cfg = set_setting(cfg, setting)  # re-validated
+            except ValueError as e: raise ValueError(f"{option}: {e}") from None  # what the user typed
+        if used := _evaluation_seeds_used(cfg):
+            raise ValueError(f"seeds {used} are the protocol's evaluation seeds: run them with --protocol alone")
     if workers is not None and workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     report = write_experiment(run_seeds(cfg, workers=workers), out, speed_counts=range(2, 9) if speed else ())
     print(report.split('## Figures')[0].rstrip())
-    print(f"\nwritten to {out}/: report.md, summary.csv, claims.csv, gaps.csv, figures, kpis.parquet, replay.parquet")
+    print(f"\nwritten to {out}/: report.md, summary.csv, claims.csv, per_seed.csv, gaps.csv, figures, kpis.parquet, "
+          f"replay.parquet")
+

@@ -27,7 +27,7 @@ BAD = {
     'experiment: negative steps': ('idla-experiment', ['--config', '{steps.json}'], 'steps must be an integer >= 2, got -5'),
     'experiment: unknown setting': ('idla-experiment', ['--config', '{unknown.json}'], "unknown experiment setting(s) ['colour']"),
     'experiment: missing config': ('idla-experiment', ['--config', 'absent.json'], 'experiment config absent.json does not exist'),
-    'experiment: negative sites': ('idla-experiment', ['--sites', '-2'], '--sites: need at least one site (3 cells), got n_sites=-2'),
+    'experiment: negative sites': ('idla-experiment', ['--set', 'sim.n_sites=-2'], '--set sim.n_sites=-2: need at least one site (3 cells), got n_sites=-2'),
     'experiment: bad estimator': ('idla-experiment', ['--set', 'estimator=none'], "--set estimator=none: estimator must be 'shipped' or 'train'"),
     'experiment: set without a value': ('idla-experiment', ['--set', 'steps'], "--set steps: give a setting as name=value"),
     'experiment: set an unknown name': ('idla-experiment', ['--set', 'colour=red'], "--set colour=red: unknown experiment setting(s) ['colour']"),
@@ -36,7 +36,8 @@ BAD = {
     'experiment: no workers': ('idla-experiment', ['--workers', '0'], '--workers must be at least 1, got 0'),
     'experiment: td3 as text': ('idla-experiment', ['--config', '{td3.json}'], "td3 must be true or false, got 'yes'"),
     'experiment: negative seed names the option': ('idla-experiment', ['--seed', '-1'], '--seed: experiment setting seed must be an integer >= 0, got -1'),
-    'experiment: sites names the option': ('idla-experiment', ['--sites', '0'], '--sites: need at least one site'),
+    'experiment: an evaluation seed outside the protocol': ('idla-experiment', ['--seed', '{evaluation}'], "are the protocol's evaluation seeds: run them with --protocol alone"),
+    'experiment: protocol with settings': ('idla-experiment', ['--protocol', '--set', 'steps=4'], '--protocol runs the registered evaluation as it stands'),
     'partition: bad PLMN': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'plmn=31041'], "PLMN '31041' is not MCC-MNC"),
     'partition: unknown network setting': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'nprb=50'], "unknown network setting(s) ['nprb']; known: scenario"),
     'partition: network setting out of range': ('idla-partition', ['--kpis', 'k.csv', '--out', 'o', '--network', 'n_prb=0'], 'RadioConfig.n_prb must be positive, got 0'),
@@ -52,7 +53,10 @@ def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
     files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'sim': {'n_sites': 'seven'}}),
              'colour.json': json.dumps({'sim': {'colour': 'red'}}), 'steps.json': json.dumps({'steps': -5}),
              'unknown.json': json.dumps({'colour': 'red'}), 'td3.json': json.dumps({'td3': 'yes'})}
-    args = [str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
+    files['evaluation'] = None  # the protocol's first evaluation seed, never written as a literal (tests/test_protocol.py)
+    from idla_nbdev.claims import PROTOCOL
+    args = [str(PROTOCOL.evaluation_seeds[0]) if a == '{evaluation}' else
+            str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
     r = run(script, *args, '--out', 'results', cwd=tmp_path) if script == 'idla-experiment' else run(script, *args, cwd=tmp_path)
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr

@@ -79,10 +79,13 @@ def test_half_width_is_the_student_t_interval():
     assert half_width([1., 2., 3.]) == pytest.approx(4.302653 * 1. / np.sqrt(3), rel=1e-6)  # t(0.975, 2) s / sqrt(n)
     assert np.isnan(half_width([1.]))
 
-def test_the_replay_optimum_is_never_below_the_scored_partition():
-    from idla_nbdev.replay import optimum_gap, true_utility
+def test_the_reference_is_served_and_does_not_depend_on_the_scored_partition():
+    from idla_nbdev.replay import optimum_gap, served_reference, true_utility
     sim = Simulator(SimConfig(n_sites=1, start_step=84, seed=3, load_scale=1.3))
     x = sim.traffic_shares()
-    gap = optimum_gap(sim, x, G=2)  # a grid of halves: the traffic split beats it on some cells
-    assert np.allclose(gap.utility, true_utility(sim, x)) and (gap.optimum >= gap.utility - 1e-12).all()
-    assert np.allclose(gap.gap, gap.optimum - gap.utility)
+    equal = sim.active / sim.active.sum(1, keepdims=True)
+    a, b = optimum_gap(sim, x, G=4), optimum_gap(sim, equal, G=4)
+    ref_x, ref_u = served_reference(sim, G=4)
+    assert np.allclose(true_utility(sim, ref_x), ref_u)  # the utility of the partition, served network-wide
+    assert np.allclose(a.reference, ref_u) and np.allclose(b.reference, ref_u)
+    assert np.allclose(a.utility, true_utility(sim, x)) and np.allclose(a.gap, a.reference - a.utility)

@@ -38,7 +38,7 @@ MUTANTS = [  # (module, line as written, the mutant, the bug)
     ('learning', "row['kept'] = row['after'] <= row['before']", "row['kept'] = True", "online update never rolled back"),
     ('claims', "return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))",
      "return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=0) / np.sqrt(len(x)))", "interval from the biased spread"),
-    ('replay', "best = np.max(np.stack(list(u.values())), 0)", "best = u['replay']", "optimum is not the best candidate"),
+    ('replay', "        x, u = trial, u_trial", "        x = trial", "the reference's utility is not the one served"),
     ('experiment', "for scored, n in ((False, cfg.steps // 2), (True, cfg.steps - cfg.steps // 2)):",
      "for scored, n in ((True, cfg.steps // 2), (False, cfg.steps - cfg.steps // 2)):", "the exploring half is scored"),
 ]
