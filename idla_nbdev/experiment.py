@@ -296,8 +296,9 @@ def _cpu_seconds() -> float:
 
 def run_seeds(cfg: ExperimentConfig | None = None, workers: int | None = None, progress: bool = True) -> dict:
     """The experiment for `cfg.seeds` seeds (`cfg.seed`, `cfg.seed + 1`, ...), side by side in `workers` processes
-    (default: one per seed, at most one more than the machine has cores; 1 runs them here, one after the other). Returns every KPI with a
-    `seed` column, the replay scores (`gaps`), each seed's `info`, the config, the wall time and the CPU seconds."""
+    (default: one per seed, at most one more than the machine has cores; 1 runs them here, one after the other).
+    Returns every KPI with a `seed` column, the replay scores (`gaps`), each seed's `info`, the config, the wall time
+    and the CPU seconds."""
     cfg = cfg or ExperimentConfig()
     cfgs = [replace(cfg, seed=cfg.seed + i) for i in range(cfg.seeds)]
     workers = min(len(cfgs), (os.cpu_count() or 1) + 1) if workers is None else workers

@@ -53,8 +53,7 @@ def test_bad_input_gets_one_line_and_exit_2(case, tmp_path):
     files = {'bad.json': '{"n_sites": 7,', 'seven.json': json.dumps({'sim': {'n_sites': 'seven'}}),
              'colour.json': json.dumps({'sim': {'colour': 'red'}}), 'steps.json': json.dumps({'steps': -5}),
              'unknown.json': json.dumps({'colour': 'red'}), 'td3.json': json.dumps({'td3': 'yes'})}
-    files['evaluation'] = None  # the protocol's first evaluation seed, never written as a literal (tests/test_protocol.py)
-    from idla_nbdev.claims import PROTOCOL
+    from idla_nbdev.claims import PROTOCOL  # '{evaluation}': its first evaluation seed, never a literal (test_protocol.py)
     args = [str(PROTOCOL.evaluation_seeds[0]) if a == '{evaluation}' else
             str(write(tmp_path, a[1:-1], files[a[1:-1]]).name) if a.startswith('{') else a for a in args]
     r = run(script, *args, '--out', 'results', cwd=tmp_path) if script == 'idla-experiment' else run(script, *args, cwd=tmp_path)
