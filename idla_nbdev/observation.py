@@ -12,8 +12,8 @@ import torch
 from .radio import CQI_MAX, RadioConfig, cqi_capacity
 
 # %% auto #0
-__all__ = ['KPI_FIELDS', 'KEY_COLUMNS', 'HISTORY_KPIS', 'H_DEFAULT', 'KPIField', 'slice_capacity', 'HistoryKPI', 'history_names',
-           'history_columns', 'obs_columns', 'obs_layout', 'transform_obs', 'ObsKeys', 'kpis_to_obs']
+__all__ = ['PHYSICAL_MAX', 'KPI_FIELDS', 'KEY_COLUMNS', 'HISTORY_KPIS', 'H_DEFAULT', 'KPIField', 'slice_capacity', 'HistoryKPI',
+           'history_names', 'history_columns', 'obs_columns', 'obs_layout', 'transform_obs', 'ObsKeys', 'kpis_to_obs']
 
 # %% ../nbs/02a_observation.ipynb #f068277f
 @dataclass(frozen=True)
@@ -26,25 +26,31 @@ class KPIField:
     hi: float = np.inf
     optional: bool = False  # the table may leave it out (or leave it empty where `users` is 0: no QoS to report)
 
+PHYSICAL_MAX = 1e6  # no cell-slice reaches 1 Tbit/s, a million users or 1,000 s of delay: beyond is a fault (a wrapped counter)
+
 KPI_FIELDS = {f.name: f for f in [
-    KPIField('v_req', 'Mbit/s', "the slice's SLA: throughput per user v*", lo=1e-9),
-    KPIField('d_req', 'ms', "the slice's SLA: delay d*", lo=1e-9),
+    KPIField('v_req', 'Mbit/s', "the slice's SLA: throughput per user v*", lo=1e-9, hi=PHYSICAL_MAX),
+    KPIField('d_req', 'ms', "the slice's SLA: delay d*", lo=1e-9, hi=PHYSICAL_MAX),
     KPIField('share', 'fraction', 'share of the cell\'s PRBs the slice was given', hi=1.),
-    KPIField('users', 'users', 'mean active users of the slice'),
+    KPIField('users', 'users', 'mean active users of the slice', hi=PHYSICAL_MAX),
     KPIField('cqi', 'CQI', 'mean wideband CQI of its users (TS 38.214 table 5.2.2.1-2)', hi=float(CQI_MAX)),
-    KPIField('offered', 'Mbit/s', 'traffic offered to the slice'),
-    KPIField('throughput', 'Mbit/s', 'mean user throughput (empty where the slice had no user)', optional=True),
-    KPIField('delay', 'ms', 'mean packet delay (empty where the slice had no user)', optional=True),
+    KPIField('offered', 'Mbit/s', 'traffic offered to the slice', hi=PHYSICAL_MAX),
+    KPIField('throughput', 'Mbit/s', 'mean user throughput (empty where the slice had no user)', hi=PHYSICAL_MAX,
+             optional=True),
+    KPIField('delay', 'ms', 'mean packet delay (empty where the slice had no user)', hi=PHYSICAL_MAX, optional=True),
     KPIField('prb_util', 'fraction', "share of the cell's PRBs the slice used", hi=1., optional=True),
-    KPIField('carried', 'Mbit/s', 'traffic the slice carried', optional=True),
+    KPIField('carried', 'Mbit/s', 'traffic the slice carried', hi=PHYSICAL_MAX, optional=True),
+    KPIField('n_prb', 'PRBs', "PRBs of the slice's cell (its carrier; `RadioConfig.n_prb` where not given)", lo=1,
+             hi=PHYSICAL_MAX, optional=True),
 ]}
 KEY_COLUMNS = ['step', 'cell', 'slot']  # period (integer), cell id, slice id
 
 # %% ../nbs/02a_observation.ipynb #2638bbb2
 def slice_capacity(kpis: pd.DataFrame, radio: RadioConfig | None = None) -> np.ndarray:
     """Mbit/s each KPI row's slice would carry with the whole cell: `carried / prb_util`, or `cqi_capacity` of its CQI
-    on `radio`'s bandwidth where it used no PRB or the table has no `carried` and `prb_util` columns."""
+    on its cell's PRBs (`n_prb`, else `radio`'s) where it used no PRB or the table has no `carried` and `prb_util`."""
     fallback = cqi_capacity(kpis.cqi.values, radio)
+    if 'n_prb' in kpis: fallback = fallback * np.nan_to_num(kpis.n_prb.to_numpy(float) / (radio or RadioConfig()).n_prb, nan=1.)
     if 'carried' not in kpis or 'prb_util' not in kpis: return fallback
     util = kpis.prb_util.values
     used = np.nan_to_num(util) > 1e-6
