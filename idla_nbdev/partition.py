@@ -13,9 +13,11 @@ import pandas as pd
 import pandera.pandas as pa
 import torch
 from fastcore.script import call_parse, Param, store_true
-from .system_model import qos_satisfaction, read_checked, cli_errors, config_from_dict, parse_settings
+from .system_model import qos_satisfaction, cli_errors, config_from_dict, parse_settings
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
+from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
+                               read_sla, period_label)
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
@@ -24,79 +26,29 @@ from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
-__all__ = ['PM_COUNTERS_3GPP', 'ALIASES', 'DUPLICATE', 'NETWORK_HELP', 'apply_column_map', 'read_table', 'load_column_map',
-           'join_sla', 'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai',
-           'partition_table', 'previous_partition', 'traffic_split', 'last_period', 'active_slices', 'Partitioner',
-           'network_settings', 'dask_target', 'partition_cli', 'train_cli']
+__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'NETWORK_HELP', 'shares_in_force', 'join_sla', 'screen_rows',
+           'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai', 'partition_table', 'traffic_split',
+           'last_period', 'active_slices', 'Partitioner', 'Budgeted', 'network_settings', 'dask_target',
+           'partition_cli', 'train_cli']
 
-# %% ../nbs/05a_partition.ipynb #f0f7f93e
-PM_COUNTERS_3GPP = {
-    'step': 'period', 'cell': 'NRCellDU', 'slot': 'SNSSAI',
-    'throughput': {'column': 'DRB.UEThpDl.SNSSAI', 'scale': 1e-3},
-    'delay': {'column': 'DRB.RlcSduDelayDl', 'scale': 0.1},
-    'prb_util': {'column': 'RRU.PrbUsedDl.SNSSAI', 'per': 'RRU.PrbAvailDl'},
-    'users': 'RRC.ConnMean',
-    'cqi': {'bins': 'CARR.WBCQIDist.Bin'},
-    'offered': {'column': 'DRB.PdcpSduVolumeDL', 'scale': 1 / 900},
-    'share': {'column': 'rRMPolicyDedicatedRatio', 'scale': 0.01},
-}
-ALIASES = {'step': 'period', 'slot': 'slice'}  # read under these names where the table has no `step` / `slot`
+# %% ../nbs/05a_partition.ipynb #89fead25
+SHARE_SOURCES = ('column', 'previous', 'prb_use')
 
-def _numeric(s: pd.Series) -> pd.Series: return pd.to_numeric(s, errors='coerce')
-
-def _mapped(df: pd.DataFrame, spec) -> pd.Series | None:
-    "One KPI column from `df` by its map entry, or None where the table lacks a column the entry needs."
-    spec = {'column': spec} if isinstance(spec, str) else spec
-    if 'bins' in spec:
-        cols = [f"{spec['bins']}{i}" for i in range(16)]
-        if not set(cols) <= set(df): return None
-        counts = df[cols].apply(_numeric).to_numpy()
-        with np.errstate(invalid='ignore', divide='ignore'): return pd.Series(counts @ np.arange(16) / counts.sum(1), df.index)
-    if spec['column'] not in df: return None
-    if not set(spec) <= {'column', 'scale', 'per'}: raise ValueError(f"column map entry {spec} has unknown keys")
-    if 'scale' not in spec and 'per' not in spec: return df[spec['column']]
-    v = _numeric(df[spec['column']]).where(df[spec['column']].notna()) * spec.get('scale', 1.)
-    if 'per' in spec:
-        if spec['per'] not in df: return None
-        v = v / _numeric(df[spec['per']])
-    # a value that is not a number stays as given, so the row check can name it
-    return v.where(v.notna() | df[spec['column']].isna(), df[spec['column']])
-
-# %% ../nbs/05a_partition.ipynb #5af2c09d
-def apply_column_map(df: pd.DataFrame, column_map: dict | None = None, source: str = 'KPI table') -> pd.DataFrame:
-    """The KPI table (`KEY_COLUMNS`, `KPI_FIELDS`, and `sst`/`sd` where given) from an export with its own names and units;
-    one-line `ValueError` naming what is missing. A slice named by `sst` and `sd` columns gets the id `sst-sd`."""
-    column_map = column_map or {}
-    out = pd.DataFrame(index=df.index)
-    for col in KEY_COLUMNS + list(KPI_FIELDS) + ['sst', 'sd']:
-        spec = column_map.get(col, col if col in df or col not in ALIASES else ALIASES[col])
-        v = _mapped(df, spec)
-        if v is not None: out[col] = v
-    if 'slot' not in out and 'sst' in out:
-        out['slot'] = out.sst.astype(str) + ('-' + out.sd.astype(str) if 'sd' in out else '')
-    required = KEY_COLUMNS + [f for f, k in KPI_FIELDS.items() if not k.optional and f not in ('v_req', 'd_req')]
-    missing = [c for c in required if c not in out]
-    if missing:
-        named = [column_map.get(c, c) for c in missing]
-        raise ValueError(f"{source}: missing column(s) {named}; have {list(df.columns)[:12]}")
-    return out
-
-# %% ../nbs/05a_partition.ipynb #b1741efb
-def read_table(data: str | Path | pd.DataFrame, what: str = 'KPI table') -> pd.DataFrame:
-    "A DataFrame as given, or read from CSV or Parquet (ids kept as strings); one-line errors for a missing or unreadable file."
-    if isinstance(data, pd.DataFrame): return data
-    def read(p: Path) -> pd.DataFrame:
-        return pd.read_parquet(p) if p.suffix == '.parquet' else pd.read_csv(p, dtype={'cell': str, 'slot': str, 'slice': str})
-    return read_checked(data, what, read)
-
-def load_column_map(path: str | Path | None) -> dict | None:
-    "A column map from JSON (`{kpi: column | {column, scale, per} | {bins}}`), or `PM_COUNTERS_3GPP` for the name `3gpp`."
-    if path is None: return None
-    if str(path) == '3gpp': return PM_COUNTERS_3GPP
-    cmap = read_checked(path, 'column map', lambda p: json.loads(p.read_text()))
-    unknown = set(cmap) - set(KEY_COLUMNS) - set(KPI_FIELDS) - {'sst', 'sd'}
-    if unknown: raise ValueError(f"column map {path}: unknown KPI(s) {sorted(unknown)}; known: {KEY_COLUMNS + list(KPI_FIELDS)}")
-    return cmap
+def shares_in_force(table: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series]:
+    """`(table, source)`: the KPI table with each row's `share` from its own column, else the partition in force
+    (`prev`, by period where it has periods), else `prb_util`; and which of `SHARE_SOURCES` served each row."""
+    share = table['share'] if 'share' in table else pd.Series(np.nan, index=table.index, dtype=object)
+    source = pd.Series(np.where(share.notna(), 'column', None), index=table.index, dtype=object)
+    if prev is not None:
+        on = ['step', 'cell', 'slot'] if 'step' in prev else ['cell', 'slot']
+        key = pd.MultiIndex.from_frame(table[on].astype({'step': float} if 'step' in on else {}))
+        found = prev.set_index(on).share.reindex(key).to_numpy() if len(prev) else np.full(len(table), np.nan)
+        take = source.isna().to_numpy() & ~np.isnan(found)
+        share, source = share.mask(take, pd.Series(found, index=table.index)), source.mask(take, 'previous')
+    if 'prb_util' in table:
+        take = source.isna() & table.prb_util.notna()
+        share, source = share.mask(take, table.prb_util), source.mask(take, 'prb_use')
+    return table.assign(share=share), source
 
 # %% ../nbs/05a_partition.ipynb #65a9323c
 def _row_schema() -> pa.DataFrameSchema:
@@ -124,15 +76,13 @@ def _reasons(failures: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/05a_partition.ipynb #1b64709f
 DUPLICATE = 'identical duplicate of an earlier row (dropped; its cell is served)'
+NO_SLA = 'not in the SLA table'
 
 def join_sla(table: pd.DataFrame, sla: pd.DataFrame) -> pd.DataFrame:
-    """`table` with `v_req, d_req` from an SLA table keyed by `slot` (or `cell, slot`); NaN for a slice it does not
-    list. A slice listed twice is an error."""
+    "`table` with `v_req, d_req` from an SLA table (`read_sla`) keyed by `slot` (or `cell, slot`); NaN for a slice it does not list."
     on = ['cell', 'slot'] if 'cell' in sla else ['slot']
-    contract = sla.assign(**{c: sla[c].astype(str) for c in on}).set_index(on)[['v_req', 'd_req']]
-    if contract.index.duplicated().any():
-        raise ValueError(f"SLA table: {contract.index[contract.index.duplicated()][0]} is listed twice")
-    at = pd.MultiIndex.from_arrays([table[c].astype(str) for c in on]) if len(on) > 1 else pd.Index(table.slot.astype(str))
+    contract = sla.set_index(on)[['v_req', 'd_req']]
+    at = pd.MultiIndex.from_frame(table[on]) if len(on) > 1 else pd.Index(table.slot)
     return table.assign(v_req=contract.v_req.reindex(at).to_numpy(), d_req=contract.d_req.reindex(at).to_numpy())
 
 def _across_rows(typed: pd.DataFrame, ok: np.ndarray, flag: Callable) -> np.ndarray:
@@ -151,27 +101,39 @@ def _across_rows(typed: pd.DataFrame, ok: np.ndarray, flag: Callable) -> np.ndar
     flag(typed.index[over], [f"the shares of cell {c} sum to {s:.3f} > 1" for c, s in zip(keys.cell[over], total[over])])
     return ok & ~over
 
+def _typed(t: pd.DataFrame, flag: Callable) -> tuple[pd.DataFrame, set]:
+    "`t` with its numbers as numbers; text where a number belongs and the reasons found while reading flagged."
+    named = set()  # (row, column) already explained
+    numeric = [c for c in ['step', *KPI_FIELDS] if c in t]
+    typed = t.assign(**{c: pd.to_numeric(t[c], errors='coerce') for c in numeric})
+    for c in numeric:
+        text = t.index[typed[c].isna() & t[c].notna()]
+        flag(text, [f"{c} is not a number: {v!r}" for v in t[c][text]])
+        named |= {(r, c) for r in text}
+    if 'fault' in t:
+        read = t.index[t.fault.notna()]
+        flag(read, t.fault[read])
+        named |= {(r, 'step') for r in read}  # a row off the period grid has no step: the fault says why
+    return typed, named
+
 def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`(rows, quarantine)`: the rows of a KPI table that pass every check, typed (`step` int, SLA joined from `sla`
     where given), and the others with `row` (their position in the input) and `reason`."""
     t = table.reset_index(drop=True)
     if t.empty: raise ValueError("KPI table: no rows")
-    why, named = {}, set()  # row -> its reasons; (row, column) already explained
+    why = {}  # row -> its reasons
     def flag(rows: pd.Index, texts):
         for r, text in zip(rows, texts): why.setdefault(r, []).append(text)
+    named = set()
     if sla is not None:
         t = join_sla(t, sla)
         unknown = t.index[t.v_req.isna()]
-        flag(unknown, [f"unknown slice {s!r}: not in the SLA table" for s in t.slot[unknown]])
+        flag(unknown, [f"slice {s!r} is {NO_SLA}" for s in t.slot[unknown]])
         named |= {(r, c) for r in unknown for c in ('v_req', 'd_req')}
     elif not {'v_req', 'd_req'} <= set(t):
         raise ValueError("KPI table: no SLA: give columns v_req and d_req, or an SLA table (slice, v_req, d_req)")
-    numeric = [c for c in ['step', *KPI_FIELDS] if c in t]
-    typed = t.assign(**{c: pd.to_numeric(t[c], errors='coerce') for c in numeric})
-    for c in numeric:  # text where a number belongs
-        text = t.index[typed[c].isna() & t[c].notna()]
-        flag(text, [f"{c} is not a number: {v!r}" for v in t[c][text]])
-        named |= {(r, c) for r in text}
+    typed, read = _typed(t, flag)
+    named |= read
     try: _row_schema().validate(typed, lazy=True)
     except pa.errors.SchemaErrors as e:
         f = _reasons(e.failure_cases)
@@ -250,12 +212,16 @@ def snssai(slice_id: str) -> dict:
     return {'sst': int(m[1])} | ({'sd': m[2].upper()} if m[2] else {})
 
 # %% ../nbs/05a_partition.ipynb #a4e061f6
-def partition_table(cells: pd.Index, slots: pd.Index, x: np.ndarray, mask: np.ndarray, source: str) -> pd.DataFrame:
-    "The tidy partition of cells `(cells, slots)`: share, the three `RRMPolicyRatio` percentages and `source`."
+def partition_table(cells: pd.Index, slots: pd.Index | np.ndarray, x: np.ndarray, mask: np.ndarray,
+                    source: str | np.ndarray) -> pd.DataFrame:
+    """The tidy partition of cells `(cells, slots)`: share, the three `RRMPolicyRatio` percentages and `source` (one,
+    or one per entry). `slots`: the slice of each column, or of each entry `(cells, slots)` where cells differ."""
     i, j = np.nonzero(mask)
     pct = dedicated_percent(x, mask)[i, j]
-    return pd.DataFrame({'cell': cells[i], 'slice': slots[j], 'share': x[i, j], 'rRMPolicyDedicatedRatio': pct,
-                         'rRMPolicyMinRatio': pct, 'rRMPolicyMaxRatio': pct, 'source': source})
+    names = np.asarray(slots)[j] if np.ndim(slots) == 1 else slots[i, j]
+    return pd.DataFrame({'cell': cells[i], 'slice': names, 'share': x[i, j], 'rRMPolicyDedicatedRatio': pct,
+                         'rRMPolicyMinRatio': pct, 'rRMPolicyMaxRatio': pct,
+                         'source': source if isinstance(source, str) else source[i, j]})
 
 def _grid(table: pd.DataFrame, value: str) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
     cells, slots = pd.Index(table.cell.unique()), pd.Index(table.slot.unique())
@@ -263,19 +229,6 @@ def _grid(table: pd.DataFrame, value: str) -> tuple[pd.Index, pd.Index, np.ndarr
     i, j = cells.get_indexer(table.cell), slots.get_indexer(table.slot)
     x[i, j], m[i, j] = table[value].to_numpy(float), True
     return cells, slots, x, m
-
-def previous_partition(previous: pd.DataFrame) -> pd.DataFrame:
-    """`cell, slot, share` of the partition in force, from `share` or `rRMPolicyDedicatedRatio` (%); `ValueError`
-    naming the first cell whose shares do not sum to 100%."""
-    p = previous.rename(columns={'slice': 'slot'})
-    if 'share' not in p and 'rRMPolicyDedicatedRatio' in p: p = p.assign(share=p.rRMPolicyDedicatedRatio / 100)
-    missing = [c for c in ('cell', 'slot', 'share') if c not in p]
-    if missing: raise ValueError(f"previous partition: missing column(s) {missing}")
-    p = p.assign(cell=p.cell.astype(str), slot=p.slot.astype(str), share=pd.to_numeric(p.share, errors='coerce'))
-    total = p.groupby('cell', sort=False).share.sum(min_count=1)
-    bad = total[~np.isclose(total, 1, atol=1e-4) | total.isna()]
-    if len(bad): raise ValueError(f"previous partition: the shares of cell {bad.index[0]} sum to {100 * bad.iloc[0]:.2f}%, not 100%")
-    return p[['cell', 'slot', 'share']]
 
 def traffic_split(rows: pd.DataFrame) -> pd.DataFrame:
     "Traffic-proportional `share` per cell from `offered` (an equal split in a cell where any value is unusable)."
@@ -288,9 +241,12 @@ def traffic_split(rows: pd.DataFrame) -> pd.DataFrame:
 # %% ../nbs/05a_partition.ipynb #64991a50
 def _read_tables(kpis: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None, column_map: dict | None,
                  what: str = 'KPI table') -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    "The KPI table in the project's names (`apply_column_map`) and the SLA table, if given, keyed by `slot`."
-    table = apply_column_map(read_table(kpis, what), column_map)
-    return table, None if sla is None else read_table(sla, 'SLA table').rename(columns={'slice': 'slot'})
+    """The KPI table in the project's names (`apply_column_map`, with the map's `read` options: `sep`, `decimal`,
+    `granularity_s`) and the SLA table, if given (`read_sla`)."""
+    options = (column_map or {}).get('read', {})
+    raw = read_table(kpis, what, options.get('sep'), options.get('decimal'))
+    table = apply_column_map(raw, column_map, what, options.get('granularity_s'))
+    return table, None if sla is None else read_sla(sla, column_map)
 
 def last_period(table: pd.DataFrame) -> int:
     "The last integer period of a KPI table: the one to decide after."
@@ -298,36 +254,65 @@ def last_period(table: pd.DataFrame) -> int:
     if not (step == step.round()).any(): raise ValueError("KPI table: no row has an integer period")
     return int(step[step == step.round()].max())
 
-def active_slices(rows: pd.DataFrame, quarantine: pd.DataFrame, period: int, sla: pd.DataFrame | None) -> pd.DataFrame:
-    """`cell, slot, v_req, d_req` of the slices IDLA decides for: those reported in `period` by cells none of whose
-    rows of that period (or of no known period) was quarantined, plus the slices an SLA table with a `cell` column
-    deploys in those cells without a report yet."""
+def _hurt_cells(quarantine: pd.DataFrame, period: int) -> tuple[pd.Index, pd.Series]:
+    """`(hurt, no_sla)`: the cells with a row of `period` (or of no known period) quarantined for a reason that costs
+    the cell its decision, and which quarantined rows lack only an SLA (they cost their slice alone)."""
     q_step = pd.to_numeric(quarantine.step, errors='coerce')
-    unplaced = q_step.isna() | (q_step != q_step.round())  # a row of no known period may be this period's
-    hurt = quarantine.cell[((q_step == period) | unplaced) & (quarantine.reason != DUPLICATE)].dropna().astype(str)
-    active = rows[(rows.step == period) & ~rows.cell.isin(hurt)][['cell', 'slot', 'v_req', 'd_req']]
-    if sla is None or 'cell' not in sla: return active
-    new = sla.assign(cell=sla.cell.astype(str), slot=sla.slot.astype(str))
-    new = new[new.cell.isin(active.cell) & ~(new.cell + '|' + new.slot).isin(active.cell + '|' + active.slot)]
-    return pd.concat([active, new[['cell', 'slot', 'v_req', 'd_req']]], ignore_index=True)
+    now = (q_step == period) | q_step.isna() | (q_step != q_step.round())  # a row of no known period may be this period's
+    reason = quarantine.reason.fillna('').astype(str)
+    no_sla = reason.str.endswith(NO_SLA) & ~reason.str.contains('; ') & (q_step == period)
+    hurt = quarantine.cell[now & (reason != DUPLICATE) & ~no_sla].dropna()
+    return pd.Index(hurt.unique()), no_sla
 
-def _on_grid(prev: pd.DataFrame, keys: ObsKeys) -> np.ndarray:
-    "The partition in force on the `(cells, slots)` grid of `keys` (0 where it has no share)."
-    i, j = keys.cells.get_indexer(prev.cell), keys.slots.get_indexer(prev.slot)
-    x, ok = np.zeros((len(keys.cells), len(keys.slots)), np.float32), (i >= 0) & (j >= 0)
-    x[i[ok], j[ok]] = prev.share[ok]
+def active_slices(rows: pd.DataFrame, quarantine: pd.DataFrame, period: int, sla: pd.DataFrame | None,
+                  table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`cell, slot, v_req, d_req, held` of the slices of the cells IDLA decides: those reported in `period` by cells
+    no row of which (of that period, or of no known period) was quarantined but for want of an SLA; the slices an SLA
+    table with a `cell` column deploys there without a report yet; and, `held`, each slice without an SLA, with the
+    `share` it keeps (its share in force, else its part of the cell's offered traffic)."""
+    hurt, no_sla = _hurt_cells(quarantine, period)
+    active = rows[(rows.step == period) & ~rows.cell.isin(hurt)][['cell', 'slot', 'v_req', 'd_req', 'offered']]
+    if sla is not None and 'cell' in sla:
+        new = sla[sla.cell.isin(active.cell) & ~(sla.cell + '|' + sla.slot).isin(active.cell + '|' + active.slot)]
+        active = pd.concat([active, new[['cell', 'slot', 'v_req', 'd_req']].assign(offered=0.)], ignore_index=True)
+    held = pd.DataFrame(columns=['cell', 'slot', 'share', 'offered'])
+    if table is not None and no_sla.any():
+        held = table.iloc[quarantine.row[no_sla].astype(int)][['cell', 'slot', 'share', 'offered']]
+        held = held[held.cell.isin(active.cell)].apply(lambda c: c if c.name in ('cell', 'slot') else pd.to_numeric(c, errors='coerce'))
+        total = pd.concat([active, held]).groupby('cell').offered.sum()
+        by_traffic = held.offered / held.cell.map(total).where(lambda t: t > 0)
+        held = held.assign(share=held.share.fillna(by_traffic).fillna(0.))
+    active = active.assign(held=False, share=np.nan)
+    return pd.concat([active, held.assign(held=True, v_req=1., d_req=1.)], ignore_index=True).drop(columns='offered')
+
+def _local_slots(active: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Slices numbered within each cell (`slot` 0, 1, ... in id order): `(active, rows)` renumbered, a row of a slice
+    not in `active` getting -1, and `active`'s `name` keeps each slice's id. The grid is then as wide as the cell
+    with the most slices, not as the table's count of distinct slice ids."""
+    a = active.sort_values(['cell', 'slot'], ignore_index=True)
+    a = a.assign(name=a.slot, slot=a.groupby('cell').cumcount())
+    at = pd.MultiIndex.from_frame(a[['cell', 'name']]).get_indexer(pd.MultiIndex.from_frame(rows[['cell', 'slot']]))
+    return a, rows.assign(slot=np.where(at >= 0, a.slot.to_numpy()[at], -1))
+
+def _on_grid(frame: pd.DataFrame, value: str, keys: ObsKeys, local: pd.DataFrame) -> np.ndarray:
+    "`frame[value]` by `cell, slot` (slice ids) on the grid of `keys`, numbered as `local` numbers them (0 elsewhere)."
+    at = pd.MultiIndex.from_frame(local[['cell', 'name']]).get_indexer(pd.MultiIndex.from_frame(frame[['cell', 'slot']]))
+    ok = at >= 0
+    x = np.zeros((len(keys.cells), len(keys.slots)), np.float32)
+    x[keys.cells.get_indexer(frame.cell[ok]), local.slot.to_numpy()[at[ok]]] = frame[value].to_numpy(float)[ok]
     return x
 
 def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.Index) -> list[pd.DataFrame]:
     "The cells in `rest` (not decided by IDLA): the partition in force where there is one, else the traffic split."
     parts = []
-    if prev is not None and len(kept := prev[prev.cell.isin(rest)]):
-        parts.append(partition_table(*_grid(kept, 'share'), 'previous'))
-        rest = rest[~rest.isin(kept.cell)]
+    if prev is not None:
+        now = prev[prev.step == prev.step.max()] if 'step' in prev else prev
+        if len(kept := now[now.cell.isin(rest)]):
+            parts.append(partition_table(*_grid(kept, 'share'), 'previous'))
+            rest = rest[~rest.isin(kept.cell)]
     if len(rest):
-        last = table.assign(cell=table.cell.astype(str), slot=table.slot.astype(str),
-                            step=pd.to_numeric(table.step, errors='coerce'))
-        last = last[last.cell.isin(rest) & last.slot.notna() & last.slot.ne('nan')]
+        last = table.assign(step=pd.to_numeric(table.step, errors='coerce'))
+        last = last[last.cell.isin(rest) & last.slot.notna()]
         last = last[last.step == last.groupby('cell').step.transform('max')].drop_duplicates(['cell', 'slot'])
         parts.append(partition_table(*_grid(traffic_split(last), 'share'), 'fallback'))
     return parts
@@ -352,53 +337,79 @@ class Partitioner:
         self.headroom, self.radio, self.chunk = headroom, radio or RadioConfig(), chunk
 
     def solve(self, obs: torch.Tensor, mask: torch.Tensor, x_prev: np.ndarray | None = None, client=None,
-              progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+              progress: bool = False, budget: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """`(x, served)`: IDLA's partition of each cell `(cells, slots)` and whether it could be computed; a cell for
         which the estimator gives NaN is not served (its row of `x` is 0), never failing the others. `client`: a Dask
-        client, or a worker count for a local cluster of this call (`dask_solve`)."""
+        client, or a worker count for a local cluster of this call (`dask_solve`). `budget`: the part of each cell
+        its masked slices share (default 1), the rest held by slices IDLA does not decide (`Budgeted`)."""
         served = ~unservable_cells(self.estimator, obs, mask).numpy()
         x = np.zeros(mask.shape, np.float32)
-        if not served.any(): return x, served
-        o, m, x0 = obs[served], mask[served], warm_start(mask, x_prev)[served]
-        if client is not None:
-            tidy = dask_solve(self.estimator, o, m, chunk=self.chunk, client=client, x_prev=x0, headroom=self.headroom,
-                              solver=self.solver)
-            x[np.flatnonzero(served)[tidy.cell], tidy.slot] = tidy.share
-            return x, served
-        x[served] = solve_chunked(self.estimator, o, m, x0, chunk=self.chunk, solver=self.solver, headroom=self.headroom,
-                                  progress=progress).x
+        x0 = warm_start(mask, x_prev)
+        partial = np.zeros(len(mask), bool) if budget is None else served & (budget < 1 - 1e-6)
+        whole = served & ~partial
+        if whole.any(): x[whole] = self._solve(self.estimator, obs[whole], mask[whole], x0[whole], client, progress)
+        if partial.any():
+            b = torch.as_tensor(budget[partial], dtype=obs.dtype)
+            o = torch.cat([obs[partial], b[:, None, None].expand(-1, obs.shape[1], 1)], -1)
+            x[partial] = b[:, None].numpy() * self._solve(Budgeted(self.estimator), o, mask[partial], x0[partial], None, False)
         return x, served
+
+    def _solve(self, f: Callable, obs: torch.Tensor, mask: torch.Tensor, x0: torch.Tensor, client, progress: bool) -> np.ndarray:
+        "The partitions `(cells, slots)` the solver finds for `f`, on Dask through `client` or here in chunks."
+        if client is None:
+            return solve_chunked(f, obs, mask, x0, chunk=self.chunk, solver=self.solver, headroom=self.headroom,
+                                 progress=progress).x
+        tidy = dask_solve(f, obs, mask, chunk=self.chunk, client=client, x_prev=x0, headroom=self.headroom, solver=self.solver)
+        x = np.zeros(mask.shape, np.float32)
+        x[tidy.cell, tidy.slot] = tidy.share
+        return x
 
     def partition(self, kpis: str | Path | pd.DataFrame, previous: str | Path | pd.DataFrame | None = None,
                   sla: str | Path | pd.DataFrame | None = None, column_map: dict | None = None, client=None,
                   progress: bool = False) -> Partition:
         """The next period's partition of every cell in `kpis` (or in `previous`): IDLA's where the cell's rows of the
-        last period pass the checks, else the partition in force (`previous`), else the traffic-proportional split."""
+        last period pass the checks (a slice without an SLA keeping its share), else the partition in force
+        (`previous`: any form `policy_in_force` reads), else the traffic-proportional split."""
         t0 = time.perf_counter()
         table, sla_t = _read_tables(kpis, sla, column_map)
-        prev = None if previous is None else previous_partition(read_table(previous, 'previous partition'))
+        grid, bad_files = table.attrs.get('grid', {}), table.attrs.get('bad_files', [])
+        prev = None if previous is None else policy_in_force(previous, column_map)
+        table, share_source = shares_in_force(table, prev)
         rows, quarantine = screen_rows(table, sla_t)
-        rows = rows.assign(cell=rows.cell.astype(str), slot=rows.slot.astype(str))
         period = last_period(table)
-        active = active_slices(rows, quarantine, period, sla_t)
-        parts = []
-        if len(active):
-            H = self.estimator.cfg.H
-            obs, mask, keys = kpis_to_obs(rows[rows.step > period - H], period, H, active, self.radio)
-            x, served = self.solve(obs, mask, None if prev is None else _on_grid(prev, keys), client, progress)
-            parts.append(partition_table(keys.cells[served], keys.slots, x[served], mask[served].numpy(), 'idla'))
-            unserved = pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
-            quarantine = pd.concat([quarantine, unserved], ignore_index=True) if len(unserved) else quarantine
-        cells = pd.Index(pd.concat([table.cell.dropna().astype(str)] + ([prev.cell] if prev is not None else [])).unique())
+        active = active_slices(rows, quarantine, period, sla_t, table.reset_index(drop=True))
+        parts, unserved = self._decide(rows, active, prev, period, client, progress)
+        quarantine = pd.concat([quarantine] + [q for q in (unserved, pd.DataFrame(bad_files)) if len(q)], ignore_index=True)
+        cells = pd.Index(pd.concat([table.cell.dropna()] + ([prev.cell] if prev is not None else [])).unique())
         done = set(parts[0].cell) if parts else set()  # a set: pandas' isin of 100k arrow strings in a Series is slow
         out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(done)]), ignore_index=True)
-        counts = out.drop_duplicates('cell').source.value_counts()
-        summary = dict(period=period, cells=int(out.cell.nunique()), **{f'cells_{k}': int(counts.get(k, 0)) for k in
-                       ('idla', 'previous', 'fallback')}, rows=len(table), rows_quarantined=int(quarantine.row.notna().sum()),
-                       seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
-                       checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom,
-                       solver=self.solver_name)
+        now = pd.to_numeric(table.step, errors='coerce') == period
+        summary = _summary(out, quarantine, len(table), share_source[now]) | dict(
+            period=period_label(period, grid), seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
+            checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom, solver=self.solver_name)
         return Partition(out, quarantine, summary)
+
+    def _decide(self, rows: pd.DataFrame, active: pd.DataFrame, prev: pd.DataFrame | None, period: int, client,
+                progress: bool) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+        "`([partition of the cells decided], cells the estimator could not serve)` for the slices `active` lists."
+        held_share = active.share.where(active.held, 0.).groupby(active.cell).transform('sum')
+        active = active[active.groupby('cell').held.transform('min').eq(False) & (held_share < 0.99)]
+        if active.empty: return [], pd.DataFrame()
+        H = self.estimator.cfg.H
+        local, hist = _local_slots(active, rows[rows.step > period - H])
+        obs, mask, keys = kpis_to_obs(hist, period, H, local, self.radio)
+        names, held = np.empty(mask.shape, object), np.zeros(mask.shape, bool)
+        i = keys.cells.get_indexer(local.cell)
+        names[i, local.slot], held[i, local.slot] = local.name, local.held
+        kept = np.zeros(mask.shape, np.float32)
+        kept[i, local.slot] = np.where(local.held, local.share.fillna(0.), 0.)
+        x_prev = None if prev is None else _on_grid(prev[prev.step == prev.step.max()] if 'step' in prev else prev, 'share', keys, local)
+        decide = mask.numpy() & ~held
+        x, served = self.solve(obs, torch.as_tensor(decide), x_prev, client, progress, budget=1 - kept.sum(1))
+        x = x + kept
+        source = np.where(held, 'no_sla', 'idla')
+        part = partition_table(keys.cells[served], names[served], x[served], mask[served].numpy(), source[served])
+        return [part], pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
 
     def fit(self, kpi_log: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None = None,
             column_map: dict | None = None, tcfg: TrainConfig | None = None, fine_tune: bool = False,
@@ -410,6 +421,9 @@ class Partitioner:
         tcfg = tcfg or TrainConfig()
         table, sla_t = _read_tables(kpi_log, sla, column_map, 'KPI log')
         rows, quarantine = screen_rows(table, sla_t)
+        if rows.empty:
+            top = quarantine.reason.value_counts().index[:2].tolist()
+            raise ValueError(f"KPI log: all {len(table)} rows were quarantined, e.g. {'; '.join(top)}")
         served = rows.users > 0
         q = np.ones(len(rows))
         q[served.to_numpy()] = qos_satisfaction(rows.throughput[served], rows.delay[served], rows.v_req[served],
@@ -418,7 +432,7 @@ class Partitioner:
         log = rows.assign(cell=cell_ids, slot=slot_ids[0], service=np.asarray(slot_ids[1])[slot_ids[0]], q=q)
         for c in ('prb_util', 'carried'):
             if c not in log: log[c] = np.nan
-        samples = make_samples(log, self.estimator.cfg.H, radio=self.radio)
+        samples = _samples(log, self.estimator.cfg.H, self.radio, len(quarantine))
         split = split_samples(samples, unseen=(), seed=tcfg.seed)
         before = mae(self.estimator, split['test'])
         model, history = train_estimator(split['train'], split['val'], self.estimator.cfg, tcfg, progress=progress,
@@ -431,6 +445,33 @@ class Partitioner:
     def save(self, path: str | Path, metrics: dict | None = None) -> Path:
         "Save the estimator as a checkpoint (`save_estimator`)."
         return save_estimator(self.estimator, path, metrics)
+def _summary(out: pd.DataFrame, quarantine: pd.DataFrame, n_rows: int, share_source: pd.Series) -> dict:
+    "Counts for `summary.json`: cells by source, rows quarantined, files set aside, slices without an SLA, share sources."
+    first = out.source.where(out.source != 'no_sla', 'idla')  # a cell with a slice held is decided by IDLA
+    counts = first.groupby(out.cell).first().value_counts()
+    no_sla = quarantine.reason.fillna('').astype(str).str.endswith(NO_SLA)
+    slices = quarantine.slot[no_sla].dropna() if 'slot' in quarantine else []
+    files = quarantine.file.dropna() if 'file' in quarantine else pd.Series(dtype=object)
+    return dict(cells=int(out.cell.nunique()), **{f'cells_{k}': int(counts.get(k, 0)) for k in ('idla', 'previous', 'fallback')},
+                rows=n_rows, rows_quarantined=int(quarantine.row.notna().sum()) if 'row' in quarantine else 0,
+                files_set_aside=sorted(files), slices_without_sla=sorted(set(slices)),
+                share_from={k: int((share_source == k).sum()) for k in SHARE_SOURCES})
+
+class Budgeted:
+    """An estimator `f` seen by cells whose decided slices share only part `b` of the cell (the rest held by slices
+    without an SLA): `f_b(x, o) = f(b x, o')`, with `b` carried as the last feature of `o = [o', b]`. A solver
+    maximising over shares `x` summing to 1 then places the shares `b x`, which sum to `b`."""
+    def __init__(self, f: Callable): self.f = f
+    def __call__(self, x: torch.Tensor, obs: torch.Tensor) -> torch.Tensor: return self.f(x * obs[..., -1], obs[..., :-1])
+
+def _samples(log: pd.DataFrame, H: int, radio: RadioConfig, n_quarantined: int) -> pd.DataFrame:
+    "`make_samples` of a user's log, or a `ValueError` saying why it has none."
+    try: return make_samples(log, H, radio=radio)
+    except ValueError as e:
+        if 'history' not in str(e): raise
+        runs = log.groupby('cell').step.apply(lambda s: (s.drop_duplicates().sort_values().diff() != 1).cumsum().value_counts().max())
+        raise ValueError(f"KPI log: no sample, since a sample needs {H + 1} consecutive periods of a cell's rows and the "
+                         f"longest run is {int(runs.max())} ({n_quarantined} rows quarantined)") from None
 
 # %% ../nbs/05a_partition.ipynb #feebf83e
 NETWORK_HELP = ("the network as name=value: plmn (MCC-MNC; default 001-01) and RadioConfig fields, "
@@ -454,10 +495,10 @@ def dask_target(dask: str | None) -> int | str | None:
 @call_parse
 @cli_errors
 def partition_cli(
-    kpis: Param("KPI table of the last period(s): CSV or Parquet", str) = None,
+    kpis: Param("KPI table of the last period(s): CSV, Parquet, or PM XML files (a file, folder or glob)", str) = None,
     out: Param("folder for partitions.csv, rrm_policy.json, quarantine.csv and summary.json", str) = None,
-    previous: Param("partition in force (a partitions.csv): kept by cells whose rows fail the checks", str) = None,
-    sla: Param("SLA table: slice, v_req (Mbit/s), d_req (ms), optionally cell", str) = None,
+    previous: Param("partition in force: partitions.csv, rrm_policy.json or a CM export (JSON or table)", str) = None,
+    sla: Param("SLA table: slice (or sst, sd), v_req (Mbit/s), d_req (ms), optionally cell", str) = None,
     column_map: Param("JSON column map, or '3gpp' for the TS 28.552 PM counters", str) = None,
     checkpoint: Param("estimator checkpoint (default: the shipped one)", str) = None,
     network: Param(NETWORK_HELP, str, nargs='*') = None,
@@ -491,14 +532,20 @@ def train_cli(
     checkpoint: Param("start from this checkpoint's architecture (and weights with --fine_tune)", str) = None,
     fine_tune: Param("start from the checkpoint's weights", store_true) = False,
     network: Param(NETWORK_HELP + "; the PLMN is not used here", str, nargs='*') = None,
-    set: Param("TrainConfig settings as name=value, e.g. max_epochs=40 seed=0 (the seed also draws the test cells)",
+    set: Param("TrainConfig settings as name=value, e.g. max_epochs=40 seed=0 (the seed also draws the test cells); "
+               "accept_worse=true writes a checkpoint worse than the starting one",
                str, nargs='*') = None,
 ):
     "Train the QoS estimator on a KPI log and print its held-out error (console script `idla-train`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
-    tcfg = config_from_dict(TrainConfig, parse_settings(set, 'max_epochs=40'), 'training (--set)')
+    settings = parse_settings(set, 'max_epochs=40')
+    accept_worse = settings.pop('accept_worse', False) is True
+    tcfg = config_from_dict(TrainConfig, settings, 'training (--set)')
     door = Partitioner(checkpoint, radio=network_settings(network)[0])
     m = door.fit(kpis, sla, load_column_map(column_map), tcfg, fine_tune=fine_tune, progress=True)
+    if m['test_mae'] > m['previous_test_mae'] and not accept_worse:
+        raise ValueError(f"held-out MAE {m['test_mae']:.4f} is worse than the starting estimator's {m['previous_test_mae']:.4f} "
+                         f"on the same cells: no checkpoint written (--set accept_worse=true writes it)")
     door.save(out, m)
     print(f"held-out MAE {m['test_mae']:.4f} on {m['test']} samples of {len(m['test_cells'])} cells drawn from the log "
           f"(the starting estimator: {m['previous_test_mae']:.4f}); {m['epochs']} epochs -> {out}")
