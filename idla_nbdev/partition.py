@@ -36,7 +36,8 @@ SHARE_SOURCES = ('column', 'previous', 'prb_use')
 
 def shares_in_force(table: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series]:
     """`(table, source)`: the KPI table with each row's `share` from its own column, else the partition in force
-    (`prev`, by period where it has periods), else `prb_util`; and which of `SHARE_SOURCES` served each row."""
+    (`prev`, by period where it has periods), else, in a table without the column, `prb_util`; and which of
+    `SHARE_SOURCES` served each row."""
     share = table['share'] if 'share' in table else pd.Series(np.nan, index=table.index, dtype=object)
     source = pd.Series(np.where(share.notna(), 'column', None), index=table.index, dtype=object)
     if prev is not None:
@@ -45,7 +46,7 @@ def shares_in_force(table: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.
         found = prev.set_index(on).share.reindex(key).to_numpy() if len(prev) else np.full(len(table), np.nan)
         take = source.isna().to_numpy() & ~np.isnan(found)
         share, source = share.mask(take, pd.Series(found, index=table.index)), source.mask(take, 'previous')
-    if 'prb_util' in table:
+    if 'prb_util' in table and 'share' not in table:  # a table's own column, where missing, is a fault
         take = source.isna() & table.prb_util.notna()
         share, source = share.mask(take, table.prb_util), source.mask(take, 'prb_use')
     return table.assign(share=share), source

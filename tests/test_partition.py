@@ -43,7 +43,10 @@ def door(): return Partitioner()
 
 def last_row(feed, i=0): return feed.index[feed.step == feed.step.max()][i]
 
-def sources(result): return result.partitions.drop_duplicates('cell').set_index('cell').source.to_dict()
+def sources(result):
+    "The source of each cell's partition (a cell with a slice held for want of an SLA is decided by IDLA)."
+    p = result.partitions
+    return p.assign(source=p.source.replace('no_sla', 'idla')).drop_duplicates('cell').set_index('cell').source.to_dict()
 
 def corrupt(column, value):
     def change(f):
@@ -60,7 +63,7 @@ ROW_FAULTS = {  # fault: (change to the feed, reason in the quarantine, source o
     'conflicting duplicate': (lambda f: pd.concat([f, f.loc[[last_row(f)]].assign(share=0.01)]), 'conflicting rows for period', 'fallback'),
     'non-integer period': (corrupt('step', 42.7), 'step = 42.7 is not an integer period', 'fallback'),
     'string in a number': (corrupt('cqi', 'abc'), "cqi is not a number: 'abc'", 'fallback'),
-    'unknown slice': (corrupt('slot', 'holo'), "unknown slice 'holo'", 'fallback'),
+    'slice without SLA': (corrupt('slot', 'holo'), "slice 'holo' is not in the SLA table", 'idla'),
 }
 
 @pytest.mark.parametrize('fault', ROW_FAULTS)
@@ -130,9 +133,9 @@ def test_idla_partition_exits_0_when_served_and_2_on_unusable_input(feed, tmp_pa
     assert ok.returncode == 0, ok.stderr
     assert json.loads((tmp_path / 'out' / 'rrm_policy.json').read_text())[0]['rRMPolicyMemberList'][0]['plmnId'] == {'mcc': '310', 'mnc': '410'}
     assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'quarantine.csv', 'summary.json'}
-    feed.drop(columns='share').to_csv(tmp_path / 'bad.csv', index=False)
+    feed.drop(columns='cqi').to_csv(tmp_path / 'bad.csv', index=False)
     bad = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'bad.csv', '--out', tmp_path / 'o2'], capture_output=True, text=True)
-    assert bad.returncode == 2 and bad.stderr.strip().startswith('error: ') and "missing column(s) ['share']" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.strip().startswith('error: ') and "missing column(s) ['cqi']" in bad.stderr
 
 def test_a_training_setting_that_cannot_work_is_refused_before_training(feed, tmp_path):
     feed.to_csv(tmp_path / 'k.csv', index=False)
@@ -143,7 +146,11 @@ def test_a_training_setting_that_cannot_work_is_refused_before_training(feed, tm
 def test_idla_train_on_three_days_of_an_unseen_network_matches_the_shipped_estimator(tmp_path):
     k = simulate(Simulator(SimConfig(seed=97, slices=('embb', 'gaming', 'urllc', 'voip'))), 3 * 96, progress=False)
     k.assign(cell='site-' + k.cell.astype(str), slot='slice-' + k.slot.astype(str)).to_csv(tmp_path / 'log.csv', index=False)
-    r = subprocess.run([BIN / 'idla-train', '--kpis', tmp_path / 'log.csv', '--out', tmp_path / 'mine.pt'], capture_output=True, text=True)
+    train = [BIN / 'idla-train', '--kpis', tmp_path / 'log.csv', '--out', tmp_path / 'mine.pt']
+    r = subprocess.run(train, capture_output=True, text=True)
+    if r.returncode == 2:  # refused: worse than the shipped estimator on the same held-out cells, and nothing written
+        assert 'is worse than the starting estimator' in r.stderr and not (tmp_path / 'mine.pt').exists(), r.stderr
+        r = subprocess.run(train + ['--set', 'accept_worse=true'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     mine, shipped = map(float, re.search(r'held-out MAE ([\d.]+) .* estimator: ([\d.]+)\)', r.stdout).groups())
     print(r.stdout)
