@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 import torch
 from fastcore.script import call_parse, Param, store_true
-from .system_model import qos_satisfaction, cli_errors, config_from_dict, parse_settings
+from .system_model import qos_satisfaction, largest_remainder, cli_errors, config_from_dict, parse_settings
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
@@ -148,17 +148,9 @@ def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[p
 
 # %% ../nbs/05a_partition.ipynb #4a921ab7
 def dedicated_percent(shares: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Integer percentages `(cells, slots)` by largest-remainder rounding of `100 * shares`: each active row sums to
-    exactly 100 and each entry is within 1 of `100 * share` (0 where `mask` is off)."""
-    x = np.where(mask, np.clip(shares, 0, None), 0.)
-    total = x.sum(1, keepdims=True)
-    bad = ~(total[:, 0] > 0) & mask.any(1)  # NaN too
-    if bad.any(): raise ValueError(f"the shares of row {np.flatnonzero(bad)[0]} give its active slices nothing: not a partition")
-    x = 100 * x / np.where(total > 0, total, 1)
-    low = np.floor(x + 1e-9)
-    rest = np.where(mask, x - low, -1.)
-    rank = np.argsort(np.argsort(-rest, axis=1, kind='stable'), axis=1)
-    return (low + (rank < (100 - low.sum(1, keepdims=True)))).astype(int) * mask
+    """Integer percentages `(cells, slots)` of an RRM policy: `largest_remainder` of the shares (notebook 00), each
+    active row summing to exactly 100, each entry within 1 of `100 * share`, 0 where `mask` is off."""
+    return largest_remainder(shares, mask, 100)
 
 # %% ../nbs/05a_partition.ipynb #e26d3a2a
 def warm_start(mask: torch.Tensor, x_prev: np.ndarray | torch.Tensor | None) -> torch.Tensor:

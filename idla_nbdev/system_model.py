@@ -15,7 +15,8 @@ from typing import Any, Callable, Sequence, TypeVar
 # %% auto #0
 __all__ = ['SERVICE_TYPES', 'Q_MIN', 'T', 'ServiceType', 'service_type', 'register_service_type', 'check_nonneg',
            'check_integers', 'qos_satisfaction', 'utility_terms', 'utility', 'kpi_cell_utility', 'check_partition',
-           'proportional_shares', 'first_line', 'read_checked', 'config_from_dict', 'parse_settings', 'cli_errors']
+           'proportional_shares', 'largest_remainder', 'first_line', 'read_checked', 'config_from_dict',
+           'parse_settings', 'cli_errors']
 
 # %% ../nbs/00_system_model.ipynb #538fa811
 @dataclass(frozen=True)
@@ -170,6 +171,22 @@ def proportional_shares(weights: npt.ArrayLike, active: npt.ArrayLike | None = N
     tot = w.sum(1, keepdims=True)
     equal = active / np.maximum(active.sum(1, keepdims=True), 1)
     return np.where(tot > 0, w / np.where(tot > 0, tot, 1), equal)
+
+# %% ../nbs/00_system_model.ipynb #ea1c1f4e
+def largest_remainder(shares: npt.ArrayLike, active: npt.ArrayLike, total: int = 100) -> np.ndarray:
+    """Integer units `(cells, slices)` of `total` per cell by largest-remainder rounding of `total * shares` (normalised
+    over the `active` slices): each active row sums to exactly `total`, each entry is within 1 of its exact value and
+    inactive entries are 0. `ValueError` for an active row whose shares are all 0 (or NaN)."""
+    active = np.asarray(active, bool)
+    x = np.where(active, np.clip(np.asarray(shares, float), 0, None), 0.)
+    sums = x.sum(1, keepdims=True)
+    bad = ~(sums[:, 0] > 0) & active.any(1)  # NaN too
+    if bad.any(): raise ValueError(f"the shares of row {np.flatnonzero(bad)[0]} give its active slices nothing: not a partition")
+    x = total * x / np.where(sums > 0, sums, 1)
+    low = np.floor(x + 1e-9)
+    rest = np.where(active, x - low, -1.)
+    rank = np.argsort(np.argsort(-rest, axis=1, kind='stable'), axis=1)
+    return (low + (rank < (total - low.sum(1, keepdims=True)))).astype(int) * active
 
 # %% ../nbs/00_system_model.ipynb #f930844e
 T = TypeVar('T')
