@@ -409,11 +409,11 @@ class Partitioner:
             progress: bool = False) -> dict:
         """Train an estimator of the same architecture on a user's KPI log (from scratch, or from the current weights
         with `fine_tune`) through notebook 04's training code, with validation and test cells drawn from the log
-        (`tcfg.seed` draws them and seeds the training); it replaces the current one. Returns the held-out error of
-        both on the test cells."""
+        (`tcfg.seed` draws them and seeds the training); it replaces the current one. A log without shares takes them
+        from the PRBs used (`shares_in_force`). Returns the held-out error of both on the test cells."""
         tcfg = tcfg or TrainConfig()
         table, sla_t = _read_tables(kpi_log, sla, column_map, 'KPI log')
-        rows, quarantine = screen_rows(table, sla_t)
+        rows, quarantine = screen_rows(shares_in_force(table, None)[0], sla_t)
         if rows.empty:
             top = quarantine.reason.value_counts().index[:2].tolist()
             raise ValueError(f"KPI log: all {len(table)} rows were quarantined, e.g. {'; '.join(top)}")
