@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import functools, gc, json, re, time
+import functools, gc, json, re, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,7 +17,8 @@ from .system_model import qos_satisfaction, largest_remainder, cli_errors, confi
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
-                               read_sla, period_label)
+                               read_sla, period_label, period_steps, key_columns, check_column_map, cell_ids, file_kind,
+                               USUAL_NAMES)
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
@@ -26,10 +27,10 @@ from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
-__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'NETWORK_HELP', 'shares_in_force', 'join_sla', 'screen_rows',
-           'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai', 'partition_table', 'traffic_split',
-           'last_period', 'active_slices', 'Partitioner', 'Budgeted', 'network_settings', 'dask_target',
-           'partition_cli', 'train_cli']
+__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'NETWORK_HELP', 'shares_in_force', 'join_sla',
+           'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai', 'PartitionWriter',
+           'partition_table', 'traffic_split', 'last_period', 'active_slices', 'spill_by_cell', 'Partitioner',
+           'Budgeted', 'network_settings', 'dask_target', 'partition_cli', 'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #89fead25
 SHARE_SOURCES = ('column', 'previous', 'prb_use')
@@ -184,13 +185,11 @@ class Partition:
             if gc_was_on: gc.enable()
 
     def write(self, out: str | Path, plmn: str = '001-01') -> Path:
-        "`partitions.csv`, `rrm_policy.json`, `quarantine.csv` and `summary.json` in the folder `out`."
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        self.partitions.to_csv(out / 'partitions.csv', index=False)
-        (out / 'rrm_policy.json').write_text(json.dumps(self.rrm_policy(plmn)))
-        self.quarantine.to_csv(out / 'quarantine.csv', index=False)
-        (out / 'summary.json').write_text(json.dumps(self.summary, indent=1))
-        return out
+        "`partitions.csv`, `rrm_policy.json`, `quarantine.csv` and `summary.json` in the folder `out` (`PartitionWriter`)."
+        writer = PartitionWriter(out, plmn)
+        writer.add(self)
+        writer.close()
+        return Path(out)
 
 def plmn_id(plmn: str) -> tuple[str, str]:
     "`(mcc, mnc)` of a PLMN written `MCC-MNC` (3 digits, then 2 or 3), as `001-01` (a test network) or `310-410`."
@@ -203,6 +202,48 @@ def snssai(slice_id: str) -> dict:
     m = re.fullmatch(r'(\d{1,3})(?:[-:.]([0-9A-Fa-f]{6}))?', str(slice_id))
     if not m or int(m[1]) > 255: return {'id': str(slice_id)}
     return {'sst': int(m[1])} | ({'sd': m[2].upper()} if m[2] else {})
+
+# %% ../nbs/05a_partition.ipynb #2b59bd58
+QUARANTINE_COLUMNS = ['row', 'step', 'cell', 'slot', 'reason', 'file']
+_COUNTS = ('cells', 'cells_idla', 'cells_previous', 'cells_fallback', 'rows', 'rows_quarantined')
+
+class PartitionWriter:
+    """The four outputs of a period in the folder `out`, written part by part (`add`), so that a feed of any size is
+    never held whole: `partitions.csv`, `rrm_policy.json`, `quarantine.csv` (row numbers as `add` maps them) and, at
+    `close`, `summary.json` with the counts of all parts added."""
+    def __init__(self, out: str | Path, plmn: str = '001-01'):
+        self.out, self.plmn, self.summary, self.parts = Path(out), plmn, {}, 0
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.policy = (self.out / 'rrm_policy.json').open('w')
+        self.policy.write('[')
+
+    def add(self, part: Partition, rows: np.ndarray | None = None) -> None:
+        "Append a part's partition; `rows` maps its quarantine's row numbers to the feed's (a part's row i is `rows[i]`)."
+        q = part.quarantine.reindex(columns=QUARANTINE_COLUMNS)
+        if rows is not None and q.row.notna().any(): q['row'] = q.row.map(lambda r: rows[int(r)] if pd.notna(r) else r)
+        first = self.parts == 0
+        part.partitions.to_csv(self.out / 'partitions.csv', index=False, mode='w' if first else 'a', header=first)
+        q.to_csv(self.out / 'quarantine.csv', index=False, mode='w' if first else 'a', header=first)
+        if len(part.partitions): self.policy.write((',' if self.summary.get('cells') else '') + json.dumps(part.rrm_policy(self.plmn))[1:-1])
+        self.summary = _merge_summaries(self.summary, part.summary)
+        self.parts += 1
+
+    def close(self) -> dict:
+        "Finish `rrm_policy.json`, write `summary.json`; the summary of all parts."
+        self.policy.write(']'); self.policy.close()
+        (self.out / 'summary.json').write_text(json.dumps(self.summary, indent=1))
+        return self.summary
+
+def _merge_summaries(a: dict, b: dict) -> dict:
+    "Two parts' summaries as one: counts added, lists joined, `share_from` added; the rest as the later part says."
+    if not a: return dict(b)
+    out = a | {k: v for k, v in b.items() if k not in _COUNTS}
+    out.update({k: a[k] + b[k] for k in _COUNTS})
+    out['files_set_aside'] = sorted(set(a['files_set_aside']) | set(b['files_set_aside']))
+    out['slices_without_sla'] = sorted(set(a['slices_without_sla']) | set(b['slices_without_sla']))
+    out['share_from'] = {k: a['share_from'][k] + b['share_from'][k] for k in a['share_from']}
+    out['seconds'] = round(a['seconds'] + b['seconds'], 3)
+    return out
 
 # %% ../nbs/05a_partition.ipynb #a4e061f6
 def partition_table(cells: pd.Index, slots: pd.Index | np.ndarray, x: np.ndarray, mask: np.ndarray,
@@ -310,6 +351,50 @@ def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.I
         parts.append(partition_table(*_grid(traffic_split(last), 'share'), 'fallback'))
     return parts
 
+# %% ../nbs/05a_partition.ipynb #e5d1aea7
+def _cell_column(names: list[str], column_map: dict | None) -> str:
+    "The column of a file that names the cell: the map's, else `cell`, else its usual name."
+    mapped = (column_map or {}).get('cell')
+    for c in ([mapped] if isinstance(mapped, str) else []) + ['cell'] + USUAL_NAMES['cell']:
+        if c in names: return c
+    raise ValueError(f"KPI table: no cell column; have {names[:12]}")
+
+def _part_of(cells: pd.Series, parts: int) -> np.ndarray:
+    "The part (0 .. parts - 1) each cell id falls in: a hash of the id, the same in every process and run."
+    return pd.util.hash_pandas_object(cells.fillna(''), index=False).to_numpy() % parts
+
+def spill_by_cell(path: Path, folder: Path, column_map: dict | None, cells_per_part: int) -> list[Path]:
+    """Parquet parts of a Parquet KPI file, each holding whole cells (about `cells_per_part`, by a hash of the trimmed
+    cell id), read and written a batch of rows at a time; each row keeps its position in the file in `__row`. The
+    file itself where it holds no more cells than that."""
+    import pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
+    f = pq.ParquetFile(path)
+    col = _cell_column(f.schema_arrow.names, column_map)
+    parts = -(-pc.count_distinct(f.read(columns=[col]).column(0)).as_py() // cells_per_part)
+    if parts <= 1: return [path]
+    schema = f.schema_arrow.append(pa.field('__row', pa.int64()))
+    writers, first = [pq.ParquetWriter(folder / f'part-{k}.parquet', schema) for k in range(parts)], 0
+    try:
+        for batch in f.iter_batches(batch_size=1 << 18):
+            rows = pa.array(np.arange(first, first + len(batch)))
+            first += len(batch)
+            table = pa.Table.from_batches([batch]).append_column('__row', rows)
+            part = _part_of(cell_ids(batch.column(col).to_pandas()), parts)
+            for k in np.unique(part): writers[k].write_table(table.filter(pa.array(part == k)))
+    finally:
+        for w in writers: w.close()
+    return [folder / f'part-{k}.parquet' for k in range(parts)]
+
+def _part_period(path: Path, column_map: dict | None) -> int:
+    "The last integer period of a Parquet part, from its period columns alone."
+    import pyarrow.parquet as pq
+    names = pq.ParquetFile(path).schema_arrow.names
+    cmap = check_column_map(column_map or {})
+    wanted = [c for c in ([cmap.get('step')] if isinstance(cmap.get('step'), str) else []) + ['step'] + USUAL_NAMES['step'] + ['endTime'] if c in names]
+    df = pd.read_parquet(path, columns=list(dict.fromkeys(wanted)))
+    step = key_columns(df, {k: v for k, v in cmap.items() if k == 'step'}, ['step']).step
+    return last_period(pd.DataFrame({'step': period_steps(step, df.get('endTime'), (cmap.get('read') or {}).get('granularity_s'))[0]}))
+
 # %% ../nbs/05a_partition.ipynb #bf3bd3b5
 class Partitioner:
     """IDLA at the front door: `partition(kpis, previous, sla)` turns a period's KPI table into every cell's next
@@ -359,17 +444,17 @@ class Partitioner:
 
     def partition(self, kpis: str | Path | pd.DataFrame, previous: str | Path | pd.DataFrame | None = None,
                   sla: str | Path | pd.DataFrame | None = None, column_map: dict | None = None, client=None,
-                  progress: bool = False) -> Partition:
-        """The next period's partition of every cell in `kpis` (or in `previous`): IDLA's where the cell's rows of the
-        last period pass the checks (a slice without an SLA keeping its share), else the partition in force
-        (`previous`: any form `policy_in_force` reads), else the traffic-proportional split."""
+                  progress: bool = False, period: int | None = None) -> Partition:
+        """The next period's partition of every cell in `kpis` (or in `previous`): IDLA's where the cell's rows of
+        `period` (default: the table's last) pass the checks (a slice without an SLA keeping its share), else the
+        partition in force (`previous`: any form `policy_in_force` reads), else the traffic-proportional split."""
         t0 = time.perf_counter()
         table, sla_t = _read_tables(kpis, sla, column_map)
         grid, bad_files = table.attrs.get('grid', {}), table.attrs.get('bad_files', [])
         prev = None if previous is None else policy_in_force(previous, column_map)
         table, share_source = shares_in_force(table, prev)
         rows, quarantine = screen_rows(table, sla_t)
-        period = last_period(table)
+        period = last_period(table) if period is None else period
         active = active_slices(rows, quarantine, period, sla_t, table.reset_index(drop=True))
         parts, unserved = self._decide(rows, active, prev, period, client, progress)
         quarantine = pd.concat([quarantine] + [q for q in (unserved, pd.DataFrame(bad_files)) if len(q)], ignore_index=True)
@@ -381,6 +466,25 @@ class Partitioner:
             period=period_label(period, grid), seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
             checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom, solver=self.solver_name)
         return Partition(out, quarantine, summary)
+
+    def partition_file(self, kpis: str | Path, out: str | Path, previous: str | Path | pd.DataFrame | None = None,
+                       sla: str | Path | pd.DataFrame | None = None, column_map: dict | None = None,
+                       cells_per_part: int = 100_000, plmn: str = '001-01') -> dict:
+        """`partition` of a Parquet feed of any size, its memory bounded by `cells_per_part`: the feed spilled into
+        parts of whole cells (`spill_by_cell`), the period the last of them all, each part decided and written to `out`
+        (`PartitionWriter`) before the next is read, the partition in force split as the feed is. Returns the summary."""
+        prev = None if previous is None else policy_in_force(previous, column_map)
+        sla_t = None if sla is None else read_sla(sla, column_map)
+        with tempfile.TemporaryDirectory() as tmp:
+            parts = spill_by_cell(Path(kpis), Path(tmp), column_map, cells_per_part)
+            period = max(_part_period(p, column_map) for p in parts)
+            writer = PartitionWriter(out, plmn)
+            for k, path in enumerate(parts):
+                table = pd.read_parquet(path)
+                rows = table.pop('__row').to_numpy() if '__row' in table else None
+                mine = prev if prev is None or len(parts) == 1 else prev[_part_of(prev.cell, len(parts)) == k]
+                writer.add(self.partition(table, mine, sla_t, column_map, period=period), rows)
+            return writer.close()
 
     def _decide(self, rows: pd.DataFrame, active: pd.DataFrame, prev: pd.DataFrame | None, period: int, client,
                 progress: bool) -> tuple[list[pd.DataFrame], pd.DataFrame]:
@@ -504,12 +608,15 @@ def partition_cli(
     if isinstance(target, str):
         from distributed import Client
         client = Client(target)
-    try:  # a worker count: `dask_solve` starts a local cluster of that many and closes it
-        result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or target, progress=True)
-    finally:
-        if client is not None: client.close()
-    result.write(out, plmn)
-    s = result.summary
+    if client is None and target is None and Path(kpis).is_file() and file_kind(kpis) == 'parquet':
+        s = door.partition_file(kpis, out, previous, sla, load_column_map(column_map), plmn=plmn)  # memory bounded
+    else:
+        try:  # a worker count: `dask_solve` starts a local cluster of that many and closes it
+            result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or target, progress=True)
+        finally:
+            if client is not None: client.close()
+        result.write(out, plmn)
+        s = result.summary
     print(f"period {s['period']}: {s['cells']} cells, {s['cells_idla']} by IDLA, {s['cells_previous']} kept, "
           f"{s['cells_fallback']} traffic-proportional; {s['rows_quarantined']} of {s['rows']} rows quarantined; "
           f"{s['seconds']} s -> {out}")

@@ -146,3 +146,22 @@ def test_idla_train_says_why_a_log_gives_no_sample(day, tmp_path):
         r = subprocess.run([BIN / 'idla-train', '--kpis', tmp_path / path, '--sla', day['tmp'] / 'sla.csv', '--column_map', '3gpp',
                             '--out', tmp_path / 'm.pt'], capture_output=True, text=True)
         assert r.returncode == 2 and message in r.stderr, r.stderr
+
+def test_a_feed_decided_part_by_part_is_the_feed_decided_whole(day, door, tmp_path):
+    "The memory-bounded path (parts of whole cells) gives the same outputs, quarantine rows numbered as in the feed."
+    e = day['export'].astype({'RRC.ConnMean.SNSSAI': object})
+    e.loc[[7, len(e) - 3], 'RRC.ConnMean.SNSSAI'] = 'n/a'
+    e['RRC.ConnMean.SNSSAI'] = e['RRC.ConnMean.SNSSAI'].astype(str)  # text in a number, as a CSV-born Parquet has it
+    e.to_parquet(tmp_path / 'pm.parquet')
+    whole = decide(door, day, tmp_path / 'pm.parquet')
+    whole.write(tmp_path / 'whole')
+    summary = door.partition_file(tmp_path / 'pm.parquet', tmp_path / 'parts', day['tmp'] / 'cm.json', day['tmp'] / 'sla.csv',
+                                  PM_COUNTERS_3GPP, cells_per_part=2)
+    assert len(list(tmp_path.glob('parts/*'))) == 4 and summary['cells'] == 6 and summary['rows_quarantined'] == 2
+    read = lambda d, f: pd.read_csv(tmp_path / d / f).sort_values(['cell', 'slice'] if f == 'partitions.csv' else 'row', ignore_index=True)
+    pd.testing.assert_frame_equal(read('parts', 'partitions.csv'), read('whole', 'partitions.csv'))
+    assert read('parts', 'quarantine.csv').row.tolist() == [7, len(e) - 3]
+    policy = json.loads((tmp_path / 'parts' / 'rrm_policy.json').read_text())
+    assert len(policy) == 24 and {p['cell'] for p in policy} == set(whole.partitions.cell)
+    assert {k: summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')} == \
+           {k: whole.summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')}
