@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 import torch
 from fastcore.script import call_parse, Param, store_true
-from .system_model import qos_satisfaction, largest_remainder, cli_errors, config_from_dict, parse_settings
+from .system_model import qos_satisfaction, largest_remainder, first_line, cli_errors, config_from_dict, parse_settings
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
@@ -425,20 +425,27 @@ class Partitioner:
         x0 = warm_start(mask, x_prev)
         partial = np.zeros(len(mask), bool) if budget is None else served & (budget < 1 - 1e-6)
         whole = served & ~partial
-        if whole.any(): x[whole] = self._solve(self.estimator, obs[whole], mask[whole], x0[whole], client, progress)
+        if whole.any(): x[whole] = self._solve(self.estimator, obs, mask, x0, whole, client, progress)
         if partial.any():
-            b = torch.as_tensor(budget[partial], dtype=obs.dtype)
-            o = torch.cat([obs[partial], b[:, None, None].expand(-1, obs.shape[1], 1)], -1)
-            x[partial] = b[:, None].numpy() * self._solve(Budgeted(self.estimator), o, mask[partial], x0[partial], None, False)
+            b = torch.as_tensor(np.where(partial, budget, 1.), dtype=obs.dtype)
+            o = torch.cat([obs, b[:, None, None].expand(-1, obs.shape[1], 1)], -1)
+            x[partial] = b[partial, None].numpy() * self._solve(Budgeted(self.estimator), o, mask, x0, partial, None, False)
         return x, served
 
-    def _solve(self, f: Callable, obs: torch.Tensor, mask: torch.Tensor, x0: torch.Tensor, client, progress: bool) -> np.ndarray:
-        "The partitions `(cells, slots)` the solver finds for `f`, on Dask through `client` or here in chunks."
-        if client is None:
-            return solve_chunked(f, obs, mask, x0, chunk=self.chunk, solver=self.solver, headroom=self.headroom,
-                                 progress=progress).x
-        tidy = dask_solve(f, obs, mask, chunk=self.chunk, client=client, x_prev=x0, headroom=self.headroom, solver=self.solver)
-        x = np.zeros(mask.shape, np.float32)
+    def _solve(self, f: Callable, obs: torch.Tensor, mask: torch.Tensor, x0: torch.Tensor, cells: np.ndarray, client,
+               progress: bool) -> np.ndarray:
+        """The partitions `(cells, slots)` the solver finds for `f` on the `cells` (bool) of `obs`, on Dask through
+        `client` or here in chunks; an error names a cell by its index in `obs`."""
+        o, m, x_0 = obs[cells], mask[cells], x0[cells]
+        try:
+            if client is None:
+                return solve_chunked(f, o, m, x_0, chunk=self.chunk, solver=self.solver, headroom=self.headroom,
+                                     progress=progress).x
+            tidy = dask_solve(f, o, m, chunk=self.chunk, client=client, x_prev=x_0, headroom=self.headroom, solver=self.solver)
+        except ValueError as e:
+            at = np.flatnonzero(cells)
+            raise ValueError(re.sub(r'\bcell (\d+)', lambda g: f'cell {at[int(g[1])]}', first_line(e))) from None
+        x = np.zeros(m.shape, np.float32)
         x[tidy.cell, tidy.slot] = tidy.share
         return x
 
@@ -502,7 +509,9 @@ class Partitioner:
         kept[i, local.slot] = np.where(local.held, local.share.fillna(0.), 0.)
         x_prev = None if prev is None else _on_grid(prev[prev.step == prev.step.max()] if 'step' in prev else prev, 'share', keys, local)
         decide = mask.numpy() & ~held
-        x, served = self.solve(obs, torch.as_tensor(decide), x_prev, client, progress, budget=1 - kept.sum(1))
+        try: x, served = self.solve(obs, torch.as_tensor(decide), x_prev, client, progress, budget=1 - kept.sum(1))
+        except ValueError as e:  # the solvers count cells from 0: name the cell as the input names it
+            raise ValueError(re.sub(r'\bcell (\d+)', lambda m: f'cell {keys.cells[int(m[1])]!r}', first_line(e))) from None
         x = x + kept
         source = np.where(held, 'no_sla', 'idla')
         part = partition_table(keys.cells[served], names[served], x[served], mask[served].numpy(), source[served])

@@ -165,3 +165,12 @@ def test_a_feed_decided_part_by_part_is_the_feed_decided_whole(day, door, tmp_pa
     assert len(policy) == 24 and {p['cell'] for p in policy} == set(whole.partitions.cell)
     assert {k: summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')} == \
            {k: whole.summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')}
+
+def test_a_solver_error_names_the_cell_as_the_input_names_it(day):
+    "A solver counts cells from 0 within what it was given; the front door names the cell as the feed does."
+    from idla_nbdev.solver import fast_solve
+    def fussy(f, obs, mask, x_prev=None, **kw):
+        if len(obs) > 3: raise ValueError("obs contains an infinite value for cell 4, slot 1, feature 2")
+        return fast_solve(f, obs, mask, x_prev, **kw)
+    with pytest.raises(ValueError, match=r"cell 'ManagedElement=gNB-1,GNBDUFunction=1,NRCellDU=2', slot 1"):
+        decide(Partitioner(solver=fussy), day, day['tmp'] / 'pm.csv')
