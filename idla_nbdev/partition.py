@@ -19,6 +19,9 @@ from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
                                read_sla, period_label, period_steps, key_columns, check_column_map, cell_ids, file_kind,
                                USUAL_NAMES)
+from .rrm_policy import (RatioMode, PolicyFormat, policy_ratios, nrm_document, check_policy, config_xml,
+                                    NETCONF_HEAD, NETCONF_TAIL, TREE, not_snssai,
+                                    netconf_edit_config)
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, checkpoint_digest)
@@ -27,10 +30,10 @@ from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
-__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'NETWORK_HELP', 'shares_in_force', 'join_sla',
-           'screen_rows', 'dedicated_percent', 'warm_start', 'Partition', 'plmn_id', 'snssai', 'PartitionWriter',
-           'partition_table', 'traffic_split', 'last_period', 'active_slices', 'spill_by_cell', 'Partitioner',
-           'Budgeted', 'network_settings', 'dask_target', 'partition_cli', 'train_cli']
+__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'ME', 'FLAT', 'NETWORK_HELP', 'shares_in_force',
+           'join_sla', 'screen_rows', 'warm_start', 'Partition', 'PartitionWriter', 'partition_table', 'traffic_split',
+           'last_period', 'active_slices', 'spill_by_cell', 'Partitioner', 'Budgeted', 'network_settings',
+           'dask_target', 'partition_cli', 'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #89fead25
 SHARE_SOURCES = ('column', 'previous', 'prb_use')
@@ -147,12 +150,6 @@ def screen_rows(table: pd.DataFrame, sla: pd.DataFrame | None = None) -> tuple[p
     quarantine = quarantine.assign(reason=['; '.join(dict.fromkeys(why[r])) for r in quarantine.index])
     return rows, quarantine.rename_axis('row').reset_index()
 
-# %% ../nbs/05a_partition.ipynb #4a921ab7
-def dedicated_percent(shares: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Integer percentages `(cells, slots)` of an RRM policy: `largest_remainder` of the shares (notebook 00), each
-    active row summing to exactly 100, each entry within 1 of `100 * share`, 0 where `mask` is off."""
-    return largest_remainder(shares, mask, 100)
-
 # %% ../nbs/05a_partition.ipynb #e26d3a2a
 def warm_start(mask: torch.Tensor, x_prev: np.ndarray | torch.Tensor | None) -> torch.Tensor:
     "The partition in force where it gives an active slice a share, an equal split elsewhere (a new slice)."
@@ -170,52 +167,36 @@ class Partition:
     quarantine: pd.DataFrame
     summary: dict
 
-    def rrm_policy(self, plmn: str = '001-01') -> list[dict]:
-        "One TS 28.541 `RRMPolicyRatio` per cell and slice (`resourceType` PRB; `plmn` as MCC-MNC)."
-        mcc, mnc = plmn_id(plmn)
-        p = self.partitions
-        nssai = {s: snssai(s) for s in p.slice.unique()}  # a handful of slices, 100k cells: parse each id once
-        ratios = ['rRMPolicyDedicatedRatio', 'rRMPolicyMinRatio', 'rRMPolicyMaxRatio']
-        gc_was_on = gc.isenabled(); gc.disable()  # 100k cells make 1.6M acyclic dicts; rescanning them would triple the time
-        try:
-            return [{'cell': c, 'resourceType': 'PRB', 'rRMPolicyMemberList': [{'plmnId': {'mcc': mcc, 'mnc': mnc}, 'sNSSAI': nssai[s]}],
-                     **dict(zip(ratios, r))}
-                    for c, s, r in zip(p.cell.tolist(), p.slice.tolist(), p[ratios].astype(int).values.tolist())]
-        finally:
-            if gc_was_on: gc.enable()
+    def rrm_policy(self, fmt: PolicyFormat = PolicyFormat()) -> dict:
+        "Every cell's `RRMPolicyRatio`s as the NRM holds them (`nrm_document`, notebook 05b), checked against the module."
+        return check_policy(nrm_document(self.partitions, fmt), fmt.revision)
 
-    def write(self, out: str | Path, plmn: str = '001-01') -> Path:
-        "`partitions.csv`, `rrm_policy.json`, `quarantine.csv` and `summary.json` in the folder `out` (`PartitionWriter`)."
-        writer = PartitionWriter(out, plmn)
+    def write(self, out: str | Path, fmt: PolicyFormat = PolicyFormat()) -> Path:
+        "The outputs in the folder `out` (`PartitionWriter`)."
+        writer = PartitionWriter(out, fmt)
         writer.add(self)
         writer.close()
         return Path(out)
-
-def plmn_id(plmn: str) -> tuple[str, str]:
-    "`(mcc, mnc)` of a PLMN written `MCC-MNC` (3 digits, then 2 or 3), as `001-01` (a test network) or `310-410`."
-    m = re.fullmatch(r'(\d{3})-(\d{2,3})', str(plmn))
-    if not m: raise ValueError(f"PLMN {plmn!r} is not MCC-MNC (3 digits, a dash, 2 or 3 digits), e.g. 310-410")
-    return m[1], m[2]
-
-def snssai(slice_id: str) -> dict:
-    "The S-NSSAI of a slice id written `SST` or `SST-SD` (SD six hex digits), else `{'id': slice_id}`."
-    m = re.fullmatch(r'(\d{1,3})(?:[-:.]([0-9A-Fa-f]{6}))?', str(slice_id))
-    if not m or int(m[1]) > 255: return {'id': str(slice_id)}
-    return {'sst': int(m[1])} | ({'sd': m[2].upper()} if m[2] else {})
 
 # %% ../nbs/05a_partition.ipynb #2b59bd58
 QUARANTINE_COLUMNS = ['row', 'step', 'cell', 'slot', 'reason', 'file']
 _COUNTS = ('cells', 'cells_idla', 'cells_previous', 'cells_fallback', 'rows', 'rows_quarantined')
 
+ME, FLAT = f'{TREE[0][1]}:ManagedElement', f'{TREE[3][1]}:RRMPolicyRatio'
+
 class PartitionWriter:
-    """The four outputs of a period in the folder `out`, written part by part (`add`), so that a feed of any size is
-    never held whole: `partitions.csv`, `rrm_policy.json`, `quarantine.csv` (row numbers as `add` maps them) and, at
-    `close`, `summary.json` with the counts of all parts added."""
-    def __init__(self, out: str | Path, plmn: str = '001-01'):
-        self.out, self.plmn, self.summary, self.parts = Path(out), plmn, {}, 0
+    """The outputs of a period in the folder `out`, written part by part (`add`), so that a feed of any size is never
+    held whole: `partitions.csv`, the policy as RFC 7951 JSON (`rrm_policy.json`) and as a NETCONF `edit-config`
+    (`rrm_policy.xml`), `quarantine.csv` (row numbers as `add` maps them) and, at `close`, `summary.json` with the counts
+    of all parts (and the slices no policy could name: their ids are no S-NSSAI). A part holds whole managed elements,
+    so its tree joins the others' as it is."""
+    def __init__(self, out: str | Path, fmt: PolicyFormat = PolicyFormat()):
+        self.out, self.fmt, self.summary, self.parts, self.elements, self.flat = Path(out), fmt, {}, 0, 0, []
+        self.no_snssai = set()  # slices the policy cannot name
         self.out.mkdir(parents=True, exist_ok=True)
-        self.policy = (self.out / 'rrm_policy.json').open('w')
-        self.policy.write('[')
+        self.json, self.xml = (self.out / 'rrm_policy.json').open('w'), (self.out / 'rrm_policy.xml').open('w')
+        self.json.write(f'{{"{ME}": [')
+        self.xml.write(NETCONF_HEAD)
 
     def add(self, part: Partition, rows: np.ndarray | None = None) -> None:
         "Append a part's partition; `rows` maps its quarantine's row numbers to the feed's (a part's row i is `rows[i]`)."
@@ -224,13 +205,21 @@ class PartitionWriter:
         first = self.parts == 0
         part.partitions.to_csv(self.out / 'partitions.csv', index=False, mode='w' if first else 'a', header=first)
         q.to_csv(self.out / 'quarantine.csv', index=False, mode='w' if first else 'a', header=first)
-        if len(part.partitions): self.policy.write((',' if self.summary.get('cells') else '') + json.dumps(part.rrm_policy(self.plmn))[1:-1])
-        self.summary = _merge_summaries(self.summary, part.summary)
+        doc = part.rrm_policy(self.fmt)
+        if elements := doc.get(ME, []):
+            self.json.write((',' if self.elements else '') + json.dumps(elements)[1:-1])
+            self.elements += len(elements)
+        self.flat += doc.get(FLAT, [])
+        self.xml.write(config_xml(doc))
+        self.no_snssai |= set(map(str, not_snssai(part.partitions.slice)))
+        self.summary = _merge_summaries(self.summary, part.summary) | {'slices_without_snssai': sorted(self.no_snssai)}
         self.parts += 1
 
     def close(self) -> dict:
-        "Finish `rrm_policy.json`, write `summary.json`; the summary of all parts."
-        self.policy.write(']'); self.policy.close()
+        "Finish the policy files, write `summary.json`; the summary of all parts."
+        self.json.write(']' + (f', "{FLAT}": {json.dumps(self.flat)}' if self.flat else '') + '}')
+        self.xml.write(NETCONF_TAIL)
+        self.json.close(); self.xml.close()
         (self.out / 'summary.json').write_text(json.dumps(self.summary, indent=1))
         return self.summary
 
@@ -247,14 +236,15 @@ def _merge_summaries(a: dict, b: dict) -> dict:
 
 # %% ../nbs/05a_partition.ipynb #a4e061f6
 def partition_table(cells: pd.Index, slots: pd.Index | np.ndarray, x: np.ndarray, mask: np.ndarray,
-                    source: str | np.ndarray) -> pd.DataFrame:
-    """The tidy partition of cells `(cells, slots)`: share, the three `RRMPolicyRatio` percentages and `source` (one,
-    or one per entry). `slots`: the slice of each column, or of each entry `(cells, slots)` where cells differ."""
+                    source: str | np.ndarray, mode: RatioMode = RatioMode()) -> pd.DataFrame:
+    """The tidy partition of cells `(cells, slots)`: share, the three `RRMPolicyRatio` percentages in `mode`
+    (`policy_ratios`) and `source` (one, or one per entry). `slots`: the slice of each column, or of each entry
+    `(cells, slots)` where cells differ."""
     i, j = np.nonzero(mask)
-    pct = dedicated_percent(x, mask)[i, j]
+    ratios = {k: v[i, j] for k, v in policy_ratios(x, mask, mode).items()}
     names = np.asarray(slots)[j] if np.ndim(slots) == 1 else slots[i, j]
-    return pd.DataFrame({'cell': cells[i], 'slice': names, 'share': x[i, j], 'rRMPolicyDedicatedRatio': pct,
-                         'rRMPolicyMinRatio': pct, 'rRMPolicyMaxRatio': pct,
+    return pd.DataFrame({'cell': cells[i], 'slice': names, 'share': x[i, j], 'rRMPolicyDedicatedRatio': ratios['dedicated'],
+                         'rRMPolicyMinRatio': ratios['minimum'], 'rRMPolicyMaxRatio': ratios['maximum'],
                          'source': source if isinstance(source, str) else source[i, j]})
 
 def _grid(table: pd.DataFrame, value: str) -> tuple[pd.Index, pd.Index, np.ndarray, np.ndarray]:
@@ -336,19 +326,19 @@ def _on_grid(frame: pd.DataFrame, value: str, keys: ObsKeys, local: pd.DataFrame
     x[keys.cells.get_indexer(frame.cell[ok]), local.slot.to_numpy()[at[ok]]] = frame[value].to_numpy(float)[ok]
     return x
 
-def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.Index) -> list[pd.DataFrame]:
+def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.Index, mode: RatioMode) -> list[pd.DataFrame]:
     "The cells in `rest` (not decided by IDLA): the partition in force where there is one, else the traffic split."
     parts = []
     if prev is not None:
         now = prev[prev.step == prev.step.max()] if 'step' in prev else prev
         if len(kept := now[now.cell.isin(rest)]):
-            parts.append(partition_table(*_grid(kept, 'share'), 'previous'))
+            parts.append(partition_table(*_grid(kept, 'share'), 'previous', mode))
             rest = rest[~rest.isin(kept.cell)]
     if len(rest):
         last = table.assign(step=pd.to_numeric(table.step, errors='coerce'))
         last = last[last.cell.isin(rest) & last.slot.notna()]
         last = last[last.step == last.groupby('cell').step.transform('max')].drop_duplicates(['cell', 'slot'])
-        parts.append(partition_table(*_grid(traffic_split(last), 'share'), 'fallback'))
+        parts.append(partition_table(*_grid(traffic_split(last), 'share'), 'fallback', mode))
     return parts
 
 # %% ../nbs/05a_partition.ipynb #e5d1aea7
@@ -360,18 +350,20 @@ def _cell_column(names: list[str], column_map: dict | None) -> str:
     raise ValueError(f"KPI table: no cell column; have {names[:12]}")
 
 def _part_of(cells: pd.Series, parts: int) -> np.ndarray:
-    "The part (0 .. parts - 1) each cell id falls in: a hash of the id, the same in every process and run."
-    return pd.util.hash_pandas_object(cells.fillna(''), index=False).to_numpy() % parts
+    """The part (0 .. parts - 1) each cell id falls in: a hash of its managed element (the `ManagedElement=` of its DN,
+    else the id), the same in every process and run, so that a part holds whole elements of the policy tree."""
+    element = cells.fillna('').str.extract(r'(ManagedElement=[^,]*)', expand=False)
+    return pd.util.hash_pandas_object(element.fillna(cells.fillna('')), index=False).to_numpy() % parts
 
-def spill_by_cell(path: Path, folder: Path, column_map: dict | None, cells_per_part: int) -> list[Path]:
-    """Parquet parts of a Parquet KPI file, each holding whole cells (about `cells_per_part`, by a hash of the trimmed
-    cell id), read and written a batch of rows at a time; each row keeps its position in the file in `__row`. The
-    file itself where it holds no more cells than that."""
+def spill_by_cell(path: Path, folder: Path, column_map: dict | None, cells_per_part: int) -> tuple[int, dict[int, Path]]:
+    """`(count, parts)`: a Parquet KPI file in `count` parts by `_part_of` (each holding whole managed elements, about
+    `cells_per_part` cells), read and written a batch of rows at a time; `parts` the non-empty ones by number, each row
+    keeping its position in the file in `__row`. `(1, {0: path})` where the file holds no more cells than that."""
     import pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
     f = pq.ParquetFile(path)
     col = _cell_column(f.schema_arrow.names, column_map)
     parts = -(-pc.count_distinct(f.read(columns=[col]).column(0)).as_py() // cells_per_part)
-    if parts <= 1: return [path]
+    if parts <= 1: return 1, {0: path}
     schema = f.schema_arrow.append(pa.field('__row', pa.int64()))
     writers, first = [pq.ParquetWriter(folder / f'part-{k}.parquet', schema) for k in range(parts)], 0
     try:
@@ -383,7 +375,8 @@ def spill_by_cell(path: Path, folder: Path, column_map: dict | None, cells_per_p
             for k in np.unique(part): writers[k].write_table(table.filter(pa.array(part == k)))
     finally:
         for w in writers: w.close()
-    return [folder / f'part-{k}.parquet' for k in range(parts)]
+    files = {k: folder / f'part-{k}.parquet' for k in range(parts)}
+    return parts, {k: p for k, p in files.items() if pq.ParquetFile(p).metadata.num_rows}
 
 def _part_period(path: Path, column_map: dict | None) -> int:
     "The last integer period of a Parquet part, from its period columns alone."
@@ -400,9 +393,11 @@ class Partitioner:
     """IDLA at the front door: `partition(kpis, previous, sla)` turns a period's KPI table into every cell's next
     partition; `fit(kpi_log)` trains (or fine-tunes) its estimator on a user's log. `estimator`: a `QoSEstimator`, a
     checkpoint path, or None for the shipped one (checked before use). `solver`: a name in `SOLVERS` or a function of
-    the solver contract, its `settings` by keyword (the fast method's default: `SPEED`)."""
+    the solver contract, its `settings` by keyword (the fast method's default: `SPEED`). `ratios`: how a partition
+    becomes the policy's ratios (`RatioMode`, notebook 05b; strict with a 1% floor by default)."""
     def __init__(self, estimator: QoSEstimator | str | Path | None = None, headroom: float = 0.2,
-                 solver: Callable | str = 'fast', radio: RadioConfig | None = None, chunk: int = 10_000, **settings):
+                 solver: Callable | str = 'fast', radio: RadioConfig | None = None, chunk: int = 10_000,
+                 ratios: RatioMode | None = None, **settings):
         if isinstance(estimator, QoSEstimator): self.estimator, self.checkpoint, self.checkpoint_sha256 = estimator, 'in memory', None
         else:
             path = Path(estimator) if estimator is not None else default_checkpoint()
@@ -412,7 +407,7 @@ class Partitioner:
         settings = (SPEED if solver in ('fast', fast_solve) else {}) | settings  # the fast method online: its speed setting
         self.solver_name = solver if isinstance(solver, str) else solver.__name__
         self.solver = make_solver(solver, **settings) if isinstance(solver, str) else functools.partial(solver, **settings)
-        self.headroom, self.radio, self.chunk = headroom, radio or RadioConfig(), chunk
+        self.headroom, self.radio, self.chunk, self.ratios = headroom, radio or RadioConfig(), chunk, ratios or RatioMode()
 
     def solve(self, obs: torch.Tensor, mask: torch.Tensor, x_prev: np.ndarray | None = None, client=None,
               progress: bool = False, budget: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -468,7 +463,7 @@ class Partitioner:
         if grid: quarantine['step'] = [period_label(s, grid) if pd.notna(s) else s for s in quarantine.step]  # as the feed names it
         cells = pd.Index(pd.concat([table.cell.dropna()] + ([prev.cell] if prev is not None else [])).unique())
         done = set(parts[0].cell) if parts else set()  # a set: pandas' isin of 100k arrow strings in a Series is slow
-        out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(done)]), ignore_index=True)
+        out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(done)], self.ratios), ignore_index=True)
         now = pd.to_numeric(table.step, errors='coerce') == period
         summary = _summary(out, quarantine, len(table), share_source[now]) | dict(
             period=period_label(period, grid), seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
@@ -477,20 +472,20 @@ class Partitioner:
 
     def partition_file(self, kpis: str | Path, out: str | Path, previous: str | Path | pd.DataFrame | None = None,
                        sla: str | Path | pd.DataFrame | None = None, column_map: dict | None = None,
-                       cells_per_part: int = 100_000, plmn: str = '001-01') -> dict:
+                       cells_per_part: int = 100_000, fmt: PolicyFormat = PolicyFormat()) -> dict:
         """`partition` of a Parquet feed of any size, its memory bounded by `cells_per_part`: the feed spilled into
         parts of whole cells (`spill_by_cell`), the period the last of them all, each part decided and written to `out`
         (`PartitionWriter`) before the next is read, the partition in force split as the feed is. Returns the summary."""
         prev = None if previous is None else policy_in_force(previous, column_map)
         sla_t = None if sla is None else read_sla(sla, column_map)
         with tempfile.TemporaryDirectory() as tmp:
-            parts = spill_by_cell(Path(kpis), Path(tmp), column_map, cells_per_part)
-            period = max(_part_period(p, column_map) for p in parts)
-            writer = PartitionWriter(out, plmn)
-            for k, path in enumerate(parts):
+            count, parts = spill_by_cell(Path(kpis), Path(tmp), column_map, cells_per_part)
+            period = max(_part_period(p, column_map) for p in parts.values())
+            writer = PartitionWriter(out, fmt)
+            for k, path in parts.items():
                 table = pd.read_parquet(path)
                 rows = table.pop('__row').to_numpy() if '__row' in table else None
-                mine = prev if prev is None or len(parts) == 1 else prev[_part_of(prev.cell, len(parts)) == k]
+                mine = prev if prev is None or count == 1 else prev[_part_of(prev.cell, count) == k]
                 writer.add(self.partition(table, mine, sla_t, column_map, period=period), rows)
             return writer.close()
 
@@ -515,7 +510,7 @@ class Partitioner:
             raise ValueError(re.sub(r'\bcell (\d+)', lambda m: f'cell {keys.cells[int(m[1])]!r}', first_line(e))) from None
         x = x + kept
         source = np.where(held, 'no_sla', 'idla')
-        part = partition_table(keys.cells[served], names[served], x[served], mask[served].numpy(), source[served])
+        part = partition_table(keys.cells[served], names[served], x[served], mask[served].numpy(), source[served], self.ratios)
         return [part], pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
 
     def fit(self, kpi_log: str | Path | pd.DataFrame, sla: str | Path | pd.DataFrame | None = None,
@@ -581,17 +576,17 @@ def _samples(log: pd.DataFrame, H: int, radio: RadioConfig, n_quarantined: int) 
                          f"longest run is {int(runs.max())} ({n_quarantined} rows quarantined)") from None
 
 # %% ../nbs/05a_partition.ipynb #feebf83e
-NETWORK_HELP = ("the network as name=value: plmn (MCC-MNC; default 001-01) and RadioConfig fields, "
-                "e.g. n_prb=273 prb_khz=360 (100 MHz at 30 kHz SCS)")
+NETWORK_HELP = ("the network and its policy as name=value: plmn (MCC-MNC; default 001-01), revision (2020-11-05 or later), "
+                "mode (strict or shared), floor and cap (%), and RadioConfig fields, e.g. n_prb=273 prb_khz=360")
 
-def network_settings(settings: list[str] | None) -> tuple[RadioConfig, str]:
-    """`(radio, plmn)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity (`n_prb`,
-    `prb_khz`, `overhead`) and the PLMN of the RRM policy (default `001-01`, checked), so that both console scripts
-    take the same description of a network."""
+def network_settings(settings: list[str] | None) -> tuple[RadioConfig, PolicyFormat, RatioMode]:
+    """`(radio, fmt, mode)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity (`n_prb`,
+    `prb_khz`, `overhead`), how the policy is written (`PolicyFormat`: `plmn`, `revision`) and its ratio mode
+    (`RatioMode`: `mode`, `floor`, `cap`), each checked, so that both console scripts take the same description."""
     given = parse_settings(settings, 'n_prb=273')
-    plmn = str(given.pop('plmn', '001-01'))
-    plmn_id(plmn)
-    return config_from_dict(RadioConfig, given, 'network'), plmn
+    fmt = config_from_dict(PolicyFormat, {k: str(given.pop(k)) for k in ('plmn', 'revision') if k in given}, 'policy')
+    mode = config_from_dict(RatioMode, {k: given.pop(k) for k in ('mode', 'floor', 'cap') if k in given}, 'ratio mode')
+    return config_from_dict(RadioConfig, given, 'network'), fmt, mode
 
 def dask_target(dask: str | None) -> int | str | None:
     "`--dask`: a number of local worker processes (>= 1), or a scheduler's address; None without Dask."
@@ -603,7 +598,7 @@ def dask_target(dask: str | None) -> int | str | None:
 @cli_errors
 def partition_cli(
     kpis: Param("KPI table of the last period(s): CSV, Parquet, or PM XML files (a file, folder or glob)", str) = None,
-    out: Param("folder for partitions.csv, rrm_policy.json, quarantine.csv and summary.json", str) = None,
+    out: Param("folder for partitions.csv, rrm_policy.json (RFC 7951) and .xml (NETCONF), quarantine.csv, summary.json", str) = None,
     previous: Param("partition in force: partitions.csv, rrm_policy.json or a CM export (JSON or table)", str) = None,
     sla: Param("SLA table: slice (or sst, sd), v_req (Mbit/s), d_req (ms), optionally cell", str) = None,
     column_map: Param("JSON column map, or '3gpp' for the TS 28.552 PM counters", str) = None,
@@ -613,19 +608,19 @@ def partition_cli(
 ):
     "Partition every cell of a KPI table for the next period (console script `idla-partition`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
-    (radio, plmn), target = network_settings(network), dask_target(dask)
-    door, client = Partitioner(checkpoint, radio=radio), None
+    (radio, fmt, mode), target = network_settings(network), dask_target(dask)
+    door, client = Partitioner(checkpoint, radio=radio, ratios=mode), None
     if isinstance(target, str):
         from distributed import Client
         client = Client(target)
     if client is None and target is None and Path(kpis).is_file() and file_kind(kpis) == 'parquet':
-        s = door.partition_file(kpis, out, previous, sla, load_column_map(column_map), plmn=plmn)  # memory bounded
+        s = door.partition_file(kpis, out, previous, sla, load_column_map(column_map), fmt=fmt)  # memory bounded
     else:
         try:  # a worker count: `dask_solve` starts a local cluster of that many and closes it
             result = door.partition(kpis, previous, sla, load_column_map(column_map), client=client or target, progress=True)
         finally:
             if client is not None: client.close()
-        result.write(out, plmn)
+        result.write(out, fmt)
         s = result.summary
     print(f"period {s['period']}: {s['cells']} cells, {s['cells_idla']} by IDLA, {s['cells_previous']} kept, "
           f"{s['cells_fallback']} traffic-proportional; {s['rows_quarantined']} of {s['rows']} rows quarantined; "

@@ -155,14 +155,19 @@ def test_a_feed_decided_part_by_part_is_the_feed_decided_whole(day, door, tmp_pa
     e.to_parquet(tmp_path / 'pm.parquet')
     whole = decide(door, day, tmp_path / 'pm.parquet')
     whole.write(tmp_path / 'whole')
+    from idla_nbdev.partition import spill_by_cell
+    (tmp_path / 'spill').mkdir()
+    count, parts = spill_by_cell(tmp_path / 'pm.parquet', tmp_path / 'spill', PM_COUNTERS_3GPP, 1)
+    assert count == 6 and len(parts) == 2  # a part per gNB
     summary = door.partition_file(tmp_path / 'pm.parquet', tmp_path / 'parts', day['tmp'] / 'cm.json', day['tmp'] / 'sla.csv',
-                                  PM_COUNTERS_3GPP, cells_per_part=2)
-    assert len(list(tmp_path.glob('parts/*'))) == 4 and summary['cells'] == 6 and summary['rows_quarantined'] == 2
+                                  PM_COUNTERS_3GPP, cells_per_part=1)
+    assert len(list(tmp_path.glob('parts/*'))) == 5 and summary['cells'] == 6 and summary['rows_quarantined'] == 2
     read = lambda d, f: pd.read_csv(tmp_path / d / f).sort_values(['cell', 'slice'] if f == 'partitions.csv' else 'row', ignore_index=True)
     pd.testing.assert_frame_equal(read('parts', 'partitions.csv'), read('whole', 'partitions.csv'))
     assert read('parts', 'quarantine.csv').row.tolist() == [7, len(e) - 3]
-    policy = json.loads((tmp_path / 'parts' / 'rrm_policy.json').read_text())
-    assert len(policy) == 24 and {p['cell'] for p in policy} == set(whole.partitions.cell)
+    from idla_nbdev.ingest import policy_in_force
+    policy = policy_in_force(tmp_path / 'parts' / 'rrm_policy.json')  # the tree the parts wrote, read back
+    assert len(policy) == 24 and set(policy.cell) == set(whole.partitions.cell)
     assert {k: summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')} == \
            {k: whole.summary[k] for k in ('cells_idla', 'cells_previous', 'share_from')}
 

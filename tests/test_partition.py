@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from idla_nbdev.simulator import Simulator, SimConfig, simulate
 from idla_nbdev.estimator import load_estimator, default_checkpoint
 from idla_nbdev.observation import obs_layout
-from idla_nbdev.partition import Partitioner, dedicated_percent, DUPLICATE
+from idla_nbdev.system_model import largest_remainder
+from idla_nbdev.partition import Partitioner, DUPLICATE
 
 BIN = Path(sys.executable).parent
 
@@ -24,13 +25,13 @@ def test_dedicated_ratios_are_integers_summing_to_100_within_1_of_the_share(n_sl
     empty = w.sum(1) == 0  # a tiny concentration can put all of a row's mass on inactive slots
     w[empty, forced[empty]] = 1.
     x = w / w.sum(1, keepdims=True)
-    pct = dedicated_percent(x, mask)
+    pct = largest_remainder(x, mask, 100)
     assert pct.dtype.kind == 'i' and (pct.sum(1) == 100).all() and (pct[~mask] == 0).all()
     assert (np.abs(pct - 100 * x) < 1 + 1e-9).all()
 
 def test_dedicated_ratios_refuse_a_row_that_gives_its_slices_nothing():
     with pytest.raises(ValueError, match='row 1 give its active slices nothing'):
-        dedicated_percent(np.array([[1., 0], [0, 0]]), np.ones((2, 2), bool))
+        largest_remainder(np.array([[1., 0], [0, 0]]), np.ones((2, 2), bool), 100)
 
 @pytest.fixture(scope='module')
 def feed():
@@ -127,12 +128,14 @@ def test_a_checkpoint_with_corrupted_bytes_is_refused(tmp_path):
     with pytest.raises(ValueError, match='corrupted checkpoint: the checksum of .* does not match'): Partitioner(path)
 
 def test_idla_partition_exits_0_when_served_and_2_on_unusable_input(feed, tmp_path):
-    feed.to_csv(tmp_path / 'k.csv', index=False)
+    feed.assign(slot=feed.slot.str[1:]).to_csv(tmp_path / 'k.csv', index=False)  # slices 0-3: S-NSSAIs of SST 0-3
     ok = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'k.csv', '--out', tmp_path / 'out', '--network', 'plmn=310-410'],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    assert json.loads((tmp_path / 'out' / 'rrm_policy.json').read_text())[0]['rRMPolicyMemberList'][0]['plmnId'] == {'mcc': '310', 'mnc': '410'}
-    assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'quarantine.csv', 'summary.json'}
+    doc = json.loads((tmp_path / 'out' / 'rrm_policy.json').read_text())
+    policy = doc['_3gpp-nr-nrm-rrmpolicy:RRMPolicyRatio'][0]  # cells named without a DN: top-level policies
+    assert policy['attributes']['rRMPolicyMemberList'][0] | {'sd': 'FFFFFF'} == {'mcc': '310', 'mnc': '410', 'sd': 'FFFFFF', 'sst': int(policy['id'][-1])}
+    assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'rrm_policy.xml', 'quarantine.csv', 'summary.json'}
     feed.drop(columns='cqi').to_csv(tmp_path / 'bad.csv', index=False)
     bad = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'bad.csv', '--out', tmp_path / 'o2'], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.strip().startswith('error: ') and "missing column(s) ['cqi']" in bad.stderr
