@@ -5,7 +5,7 @@
 # %% ../nbs/04_estimator.ipynb #27484dcb
 from __future__ import annotations
 import math
-import hashlib, time, zipfile
+import hashlib, io, pickle, time, zipfile
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .system_model import read_checked, check_integers
+from .system_model import read_checked, check_integers, first_line
 from .dataset import augment
 from .observation import obs_columns, obs_layout, transform_obs
 
@@ -23,7 +23,7 @@ __all__ = ['ESTIMATOR_KINDS', 'COLLECTION_SPLIT', 'PAPER_AUGMENTATION', 'CHECKPO
            'share_ramp_slopes', 'eq3_log', 'ps_bound', 'curve_log_kpis', 'curve_log_qos', 'curve_qos', 'QoSEstimator',
            'solver_inputs', 'held_out_cells', 'split_samples', 'to_tensors', 'TrainConfig', 'mae', 'training_tensors',
            'estimator_loss', 'train_estimator', 'estimator_state', 'estimator_from_state', 'save_estimator',
-           'data_file', 'default_checkpoint', 'checkpoint_digest', 'load_estimator']
+           'data_file', 'default_checkpoint', 'checkpoint_digest', 'load_checkpoint', 'load_estimator']
 
 # %% ../nbs/04_estimator.ipynb #7c44bd29
 ESTIMATOR_KINDS = ('structured', 'paper')
@@ -333,7 +333,7 @@ def estimator_state(model: QoSEstimator, metrics: dict | None = None) -> dict:
 
 # %% ../nbs/04_estimator.ipynb #e0f09281
 def estimator_from_state(ck: dict, source: str = 'checkpoint') -> QoSEstimator:
-    "Rebuild a `QoSEstimator` from `estimator_state`, with clear errors for another format or a mismatch."
+    "Rebuild a `QoSEstimator` from `estimator_state`, with clear errors for another format, a mismatch or weights that are not finite."
     if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
         raise ValueError(f"{source} is not an {CHECKPOINT_FORMAT} checkpoint")
     cfg = ck['config']
@@ -342,6 +342,8 @@ def estimator_from_state(ck: dict, source: str = 'checkpoint') -> QoSEstimator:
         model.load_state_dict(ck['state_dict'])
     except (RuntimeError, TypeError, ValueError) as e:
         raise ValueError(f"{source} does not match its declared architecture: {e}") from e
+    bad = [k for k, t in ck['state_dict'].items() if torch.is_floating_point(t) and not torch.isfinite(t).all()]
+    if bad: raise ValueError(f"{source} has weights that are not finite (NaN or infinite) in {bad[0]}")
     model.metrics = ck.get('metrics', {})
     return model.eval()
 
@@ -365,22 +367,34 @@ def default_checkpoint() -> Path:
     return data_file('estimator.pt')
 
 # %% ../nbs/04_estimator.ipynb #2afad7a0
-def _read_checkpoint(path: Path) -> dict:
-    """`torch.load` with `weights_only=True`, after checking the file is a torch archive at all (torch's own message
-    would advise unsafe loading)."""
-    if not zipfile.is_zipfile(path):
+def _read_checkpoint(data: bytes) -> dict:
+    """`torch.load` of a checkpoint's bytes with `weights_only=True`, after checking they are a torch archive at all;
+    one-line errors of our own (torch's would advise loading the file unsafely)."""
+    buf = io.BytesIO(data)
+    if not zipfile.is_zipfile(buf):
         raise ValueError("not a torch checkpoint (no zip archive: a truncated file or another kind of file)")
-    with zipfile.ZipFile(path) as z:
+    with zipfile.ZipFile(buf) as z:
         try: broken = z.testzip()  # every record's CRC-32: a flipped byte anywhere is caught here
         except (zipfile.BadZipFile, OSError, EOFError) as e: broken = str(e)
     if broken: raise ValueError(f"corrupted checkpoint: the checksum of {broken} does not match")
-    return torch.load(path, map_location='cpu', weights_only=True)
+    buf.seek(0)
+    try: return torch.load(buf, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError("it holds Python objects besides weights and plain data, which are never loaded") from None
 
 def checkpoint_digest(path: str | Path) -> str:
     "SHA-256 of a checkpoint file, to name exactly which weights made a decision."
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
+def load_checkpoint(path: str | Path | None = None) -> tuple[QoSEstimator, str]:
+    """`(estimator, sha256)` from one read of a checkpoint's bytes (the shipped one by default), loaded safely
+    (`weights_only=True`): the digest names the very bytes that were loaded, whatever happens to the file meanwhile."""
+    path = Path(path) if path is not None else default_checkpoint()
+    data = read_checked(path, 'checkpoint', lambda p: p.read_bytes())
+    try: state = _read_checkpoint(data)
+    except Exception as e: raise ValueError(f"checkpoint {path} is not readable: {first_line(e)}") from None
+    return estimator_from_state(state, f"checkpoint {path}"), hashlib.sha256(data).hexdigest()
+
 def load_estimator(path: str | Path | None = None) -> QoSEstimator:
     "Load a checkpoint safely (`weights_only=True`); the shipped one by default."
-    path = Path(path) if path is not None else default_checkpoint()
-    return estimator_from_state(read_checked(path, 'checkpoint', _read_checkpoint), f"checkpoint {path}")
+    return load_checkpoint(path)[0]

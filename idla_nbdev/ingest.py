@@ -53,13 +53,18 @@ def _per_distinct(values: pd.Series, f) -> pd.Series:
     mapped = np.array([f(v) for v in distinct] + [None], dtype=object)
     return pd.Series(mapped[codes], index=values.index)
 
+def _text(v) -> str:
+    "An id as trimmed text, without the `'` that keeps a spreadsheet from reading `=`, `+`, `-` or `@` as a formula."
+    v = str(v).strip()
+    return v[1:] if v[:1] == "'" and v[1:2] in ('=', '+', '-', '@') else v
+
 def slice_ids(values: pd.Series) -> pd.Series:
-    "Slice ids as text: the canonical id where a value is an S-NSSAI (`parse_snssai`), else the value trimmed."
-    return _per_distinct(values, lambda v: parse_snssai(v) or str(v).strip())
+    "Slice ids as text: the canonical id where a value is an S-NSSAI (`parse_snssai`), else the value trimmed (`_text`)."
+    return _per_distinct(values, lambda v: parse_snssai(v) or _text(v))
 
 def cell_ids(values: pd.Series) -> pd.Series:
-    "Cell ids (names or DNs) as trimmed text; an empty one is missing."
-    return _per_distinct(values, lambda v: str(v).strip() or None)
+    "Cell ids (names or DNs) as trimmed text (`_text`); an empty one is missing."
+    return _per_distinct(values, lambda v: _text(v) or None)
 
 def snssai_columns(sst: pd.Series, sd: pd.Series | None) -> pd.Series:
     "The canonical slice id of each row from `sst` and `sd` columns (`snssai_id`); the row's own text where they are not one."

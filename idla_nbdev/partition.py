@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import functools, gc, json, re, tempfile, time
+import contextlib, functools, gc, hashlib, json, os, re, shutil, sys, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -24,16 +24,17 @@ from .rrm_policy import (RatioMode, PolicyFormat, policy_ratios, nrm_document, c
                                     netconf_edit_config)
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
-                                  train_estimator, mae, default_checkpoint, checkpoint_digest)
+                                  train_estimator, mae, default_checkpoint, load_checkpoint)
 from .contract import check_headroom, unservable_cells
 from .solver import SPEED, fast_solve, make_solver
 from .scale import solve_chunked, dask_solve
 
 # %% auto #0
-__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'ME', 'FLAT', 'NETWORK_HELP', 'shares_in_force',
-           'join_sla', 'screen_rows', 'warm_start', 'Partition', 'PartitionWriter', 'partition_table', 'traffic_split',
-           'last_period', 'active_slices', 'spill_by_cell', 'Partitioner', 'Budgeted', 'network_settings',
-           'dask_target', 'partition_cli', 'train_cli']
+__all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'ME', 'FLAT', 'LOCK', 'MANIFEST', 'DEGRADED_SHARE',
+           'MAX_KEPT_PERIODS', 'FORMULA', 'NETWORK_HELP', 'shares_in_force', 'join_sla', 'screen_rows', 'warm_start',
+           'Partition', 'PartitionWriter', 'check_out', 'output_set', 'complete_set', 'degraded', 'spreadsheet_safe',
+           'partition_table', 'traffic_split', 'last_period', 'active_slices', 'spill_by_cell', 'Partitioner',
+           'Budgeted', 'network_settings', 'dask_target', 'partition_cli', 'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #89fead25
 SHARE_SOURCES = ('column', 'previous', 'prb_use')
@@ -172,10 +173,11 @@ class Partition:
         return check_policy(nrm_document(self.partitions, fmt), fmt.revision)
 
     def write(self, out: str | Path, fmt: PolicyFormat = PolicyFormat()) -> Path:
-        "The outputs in the folder `out` (`PartitionWriter`)."
-        writer = PartitionWriter(out, fmt)
-        writer.add(self)
-        writer.close()
+        "The outputs in the folder `out` (`PartitionWriter`), as a complete set or none (`output_set`)."
+        with output_set(out) as staging:
+            writer = PartitionWriter(staging, fmt)
+            writer.add(self)
+            writer.close()
         return Path(out)
 
 # %% ../nbs/05a_partition.ipynb #2b59bd58
@@ -203,8 +205,8 @@ class PartitionWriter:
         q = part.quarantine.reindex(columns=QUARANTINE_COLUMNS)
         if rows is not None and q.row.notna().any(): q['row'] = q.row.map(lambda r: rows[int(r)] if pd.notna(r) else r)
         first = self.parts == 0
-        part.partitions.to_csv(self.out / 'partitions.csv', index=False, mode='w' if first else 'a', header=first)
-        q.to_csv(self.out / 'quarantine.csv', index=False, mode='w' if first else 'a', header=first)
+        spreadsheet_safe(part.partitions).to_csv(self.out / 'partitions.csv', index=False, mode='w' if first else 'a', header=first)
+        spreadsheet_safe(q).to_csv(self.out / 'quarantine.csv', index=False, mode='w' if first else 'a', header=first)
         doc = part.rrm_policy(self.fmt)
         if elements := doc.get(ME, []):
             self.json.write((',' if self.elements else '') + json.dumps(elements)[1:-1])
@@ -232,6 +234,88 @@ def _merge_summaries(a: dict, b: dict) -> dict:
     out['slices_without_sla'] = sorted(set(a['slices_without_sla']) | set(b['slices_without_sla']))
     out['share_from'] = {k: a['share_from'][k] + b['share_from'][k] for k in a['share_from']}
     out['seconds'] = round(a['seconds'] + b['seconds'], 3)
+    return out
+
+# %% ../nbs/05a_partition.ipynb #38b430cf
+LOCK, MANIFEST = '.lock', 'manifest.json'
+
+def check_out(out: str | Path) -> Path:
+    "`out` as a folder this process can write (created if need be), checked before any work; one-line `ValueError` else."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file, not a folder")
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f"--out {out} cannot be created: {first_line(e)}") from None
+    if not os.access(out, os.W_OK | os.X_OK): raise ValueError(f"--out {out} is not writable")
+    return out
+
+def _take_lock(out: Path) -> Path:
+    "The lock file of `out`, created for this process; `ValueError` if a live process holds it (a dead one's is taken over)."
+    lock = out / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, str(os.getpid()).encode()); os.close(fd)
+            return lock
+        except FileExistsError:
+            holder = lock.read_text().strip()
+            if holder.isdigit() and _alive(int(holder)): raise ValueError(f"--out {out} is being written by process {holder} (its {LOCK})") from None
+            lock.unlink(missing_ok=True)  # left by a process that died
+    raise ValueError(f"--out {out}: could not take {LOCK}")
+
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+@contextlib.contextmanager
+def output_set(out: str | Path):
+    """Write a period's outputs as a complete set or none: yields a staging folder inside `out` (locked for this
+    process); on success its files replace the folder's, then `manifest.json` (each file's SHA-256) is written last,
+    by rename. A set without a manifest, or whose files do not match it, is incomplete (`complete_set`)."""
+    out = check_out(out)
+    lock = _take_lock(out)
+    staging = Path(tempfile.mkdtemp(prefix='.staging-', dir=out))
+    try:
+        yield staging
+        (out / MANIFEST).unlink(missing_ok=True)  # from here until the new manifest, the folder says: incomplete
+        files = sorted(p.name for p in staging.iterdir())
+        digests = {name: hashlib.sha256((staging / name).read_bytes()).hexdigest() for name in files}
+        for name in files: os.replace(staging / name, out / name)
+        (staging / MANIFEST).write_text(json.dumps({'files': digests}, indent=1))
+        os.replace(staging / MANIFEST, out / MANIFEST)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+
+def complete_set(out: str | Path) -> bool:
+    "Whether `out` holds a complete set of outputs: a manifest, and every file it lists with its checksum."
+    manifest = Path(out) / MANIFEST
+    if not manifest.is_file(): return False
+    files = json.loads(manifest.read_text())['files']
+    return all((Path(out) / n).is_file() and hashlib.sha256((Path(out) / n).read_bytes()).hexdigest() == d for n, d in files.items())
+
+# %% ../nbs/05a_partition.ipynb #ee89c0da
+DEGRADED_SHARE = 0.1  # more than this share of cells kept their policy or fell back: the run says so (exit 3)
+MAX_KEPT_PERIODS = 4  # a cell missing from the feed keeps its policy this many periods (an hour), then is dropped
+
+def degraded(summary: dict, share: float = DEGRADED_SHARE) -> str | None:
+    "Why a served period is not one an automation should take silently (every row quarantined, too many cells not decided), or None."
+    if summary['rows'] and summary['rows_quarantined'] == summary['rows']: return f"all {summary['rows']} rows were quarantined"
+    others = summary['cells_previous'] + summary['cells_fallback']
+    if summary['cells'] and others > share * summary['cells']:
+        return f"{others} of {summary['cells']} cells ({others / summary['cells']:.0%}) kept their policy or fell back, more than {share:.0%}"
+    return None
+
+FORMULA = ('=', '+', '-', '@', '\t', '\r')  # a spreadsheet reads a cell starting so as a formula
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    "`df` with each text value that a spreadsheet would read as a formula written with a leading `'` (OWASP's advice)."
+    out = df.copy()
+    for c in out.columns[out.dtypes == object].tolist() + out.columns[out.dtypes.astype(str).str.startswith('str')].tolist():
+        s = out[c]
+        risky = s.notna() & s.astype(str).str.startswith(FORMULA)
+        if risky.any(): out[c] = s.where(~risky, "'" + s.astype(str))
     return out
 
 # %% ../nbs/05a_partition.ipynb #a4e061f6
@@ -401,8 +485,8 @@ class Partitioner:
         if isinstance(estimator, QoSEstimator): self.estimator, self.checkpoint, self.checkpoint_sha256 = estimator, 'in memory', None
         else:
             path = Path(estimator) if estimator is not None else default_checkpoint()
-            self.estimator, self.checkpoint = load_estimator(path), str(estimator or 'shipped')
-            self.checkpoint_sha256 = checkpoint_digest(path)  # names exactly which weights decided
+            self.estimator, self.checkpoint_sha256 = load_checkpoint(path)  # the digest of the very bytes loaded
+            self.checkpoint = str(estimator or 'shipped')
         check_headroom(headroom)
         settings = (SPEED if solver in ('fast', fast_solve) else {}) | settings  # the fast method online: its speed setting
         self.solver_name = solver if isinstance(solver, str) else solver.__name__
@@ -478,10 +562,10 @@ class Partitioner:
         (`PartitionWriter`) before the next is read, the partition in force split as the feed is. Returns the summary."""
         prev = None if previous is None else policy_in_force(previous, column_map)
         sla_t = None if sla is None else read_sla(sla, column_map)
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, output_set(out) as staging:
             count, parts = spill_by_cell(Path(kpis), Path(tmp), column_map, cells_per_part)
             period = max(_part_period(p, column_map) for p in parts.values())
-            writer = PartitionWriter(out, fmt)
+            writer = PartitionWriter(staging, fmt)
             for k, path in parts.items():
                 table = pd.read_parquet(path)
                 rows = table.pop('__row').to_numpy() if '__row' in table else None
@@ -609,6 +693,7 @@ def partition_cli(
     "Partition every cell of a KPI table for the next period (console script `idla-partition`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
     (radio, fmt, mode), target = network_settings(network), dask_target(dask)
+    check_out(out)  # before any work
     door, client = Partitioner(checkpoint, radio=radio, ratios=mode), None
     if isinstance(target, str):
         from distributed import Client
@@ -625,6 +710,9 @@ def partition_cli(
     print(f"period {s['period']}: {s['cells']} cells, {s['cells_idla']} by IDLA, {s['cells_previous']} kept, "
           f"{s['cells_fallback']} traffic-proportional; {s['rows_quarantined']} of {s['rows']} rows quarantined; "
           f"{s['seconds']} s -> {out}")
+    if reason := degraded(s):  # written, but not a period to take silently
+        print(f"warning: {reason}", file=sys.stderr)
+        sys.exit(3)
 
 # %% ../nbs/05a_partition.ipynb #e4e5f502
 @call_parse
