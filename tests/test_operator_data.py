@@ -161,7 +161,7 @@ def test_a_feed_decided_part_by_part_is_the_feed_decided_whole(day, door, tmp_pa
     assert count == 6 and len(parts) == 2  # a part per gNB
     summary = door.partition_file(tmp_path / 'pm.parquet', tmp_path / 'parts', day['tmp'] / 'cm.json', day['tmp'] / 'sla.csv',
                                   PM_COUNTERS_3GPP, cells_per_part=1)
-    assert len(list(tmp_path.glob('parts/*'))) == 5 and summary['cells'] == 6 and summary['rows_quarantined'] == 2
+    assert len(list(tmp_path.glob('parts/*'))) == 6 and summary['cells'] == 6 and summary['rows_quarantined'] == 2
     read = lambda d, f: pd.read_csv(tmp_path / d / f).sort_values(['cell', 'slice'] if f == 'partitions.csv' else 'row', ignore_index=True)
     pd.testing.assert_frame_equal(read('parts', 'partitions.csv'), read('whole', 'partitions.csv'))
     assert read('parts', 'quarantine.csv').row.tolist() == [7, len(e) - 3]

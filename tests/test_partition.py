@@ -135,7 +135,7 @@ def test_idla_partition_exits_0_when_served_and_2_on_unusable_input(feed, tmp_pa
     doc = json.loads((tmp_path / 'out' / 'rrm_policy.json').read_text())
     policy = doc['_3gpp-nr-nrm-rrmpolicy:RRMPolicyRatio'][0]  # cells named without a DN: top-level policies
     assert policy['attributes']['rRMPolicyMemberList'][0] | {'sd': 'FFFFFF'} == {'mcc': '310', 'mnc': '410', 'sd': 'FFFFFF', 'sst': int(policy['id'][-1])}
-    assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'rrm_policy.xml', 'quarantine.csv', 'summary.json'}
+    assert {p.name for p in (tmp_path / 'out').iterdir()} == {'partitions.csv', 'rrm_policy.json', 'rrm_policy.xml', 'quarantine.csv', 'summary.json', 'manifest.json'}
     feed.drop(columns='cqi').to_csv(tmp_path / 'bad.csv', index=False)
     bad = subprocess.run([BIN / 'idla-partition', '--kpis', tmp_path / 'bad.csv', '--out', tmp_path / 'o2'], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.strip().startswith('error: ') and "missing column(s) ['cqi']" in bad.stderr
