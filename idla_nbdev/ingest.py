@@ -436,6 +436,7 @@ def _policy_table(df: pd.DataFrame, cmap: dict, source: str) -> pd.DataFrame:
     missing = [c for c in ('cell', 'slot') if c not in p]
     if missing: raise ValueError(f"{source}: missing column(s) {missing}; have {list(df.columns)[:12]}")
     if 'step' in p: p['step'] = period_steps(p.step)[0]
+    if 'missing_periods' in df: p['missing_periods'] = _numeric(df.missing_periods)  # the front door's own count
     return p
 
 def policy_in_force(previous: str | Path | pd.DataFrame | list | dict, column_map: dict | None = None,

@@ -33,8 +33,8 @@ from .scale import solve_chunked, dask_solve
 __all__ = ['SHARE_SOURCES', 'DUPLICATE', 'NO_SLA', 'QUARANTINE_COLUMNS', 'ME', 'FLAT', 'LOCK', 'MANIFEST', 'DEGRADED_SHARE',
            'MAX_KEPT_PERIODS', 'FORMULA', 'NETWORK_HELP', 'shares_in_force', 'join_sla', 'screen_rows', 'warm_start',
            'Partition', 'PartitionWriter', 'check_out', 'output_set', 'complete_set', 'degraded', 'spreadsheet_safe',
-           'partition_table', 'traffic_split', 'last_period', 'active_slices', 'spill_by_cell', 'Partitioner',
-           'Budgeted', 'network_settings', 'dask_target', 'partition_cli', 'train_cli']
+           'Damping', 'damp', 'partition_table', 'traffic_split', 'last_period', 'active_slices', 'spill_by_cell',
+           'Partitioner', 'Budgeted', 'network_settings', 'dask_target', 'partition_cli', 'train_cli']
 
 # %% ../nbs/05a_partition.ipynb #89fead25
 SHARE_SOURCES = ('column', 'previous', 'prb_use')
@@ -302,6 +302,7 @@ MAX_KEPT_PERIODS = 4  # a cell missing from the feed keeps its policy this many 
 def degraded(summary: dict, share: float = DEGRADED_SHARE) -> str | None:
     "Why a served period is not one an automation should take silently (every row quarantined, too many cells not decided), or None."
     if summary['rows'] and summary['rows_quarantined'] == summary['rows']: return f"all {summary['rows']} rows were quarantined"
+    if summary.get('cells_dropped'): return f"{summary['cells_dropped']} cells missing from the feed for more than {MAX_KEPT_PERIODS} periods were dropped"
     others = summary['cells_previous'] + summary['cells_fallback']
     if summary['cells'] and others > share * summary['cells']:
         return f"{others} of {summary['cells']} cells ({others / summary['cells']:.0%}) kept their policy or fell back, more than {share:.0%}"
@@ -317,6 +318,40 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
         risky = s.notna() & s.astype(str).str.startswith(FORMULA)
         if risky.any(): out[c] = s.where(~risky, "'" + s.astype(str))
     return out
+
+def _expire_missing(out: pd.DataFrame, present: set, prev: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`(partitions, dropped)`: each cell's `missing_periods` (consecutive periods it was missing from the feed, counted
+    on from the partition in force), and the cells missing for more than `MAX_KEPT_PERIODS`, dropped with the reason."""
+    gone = ~out.cell.isin(present)
+    prior = (prev.drop_duplicates('cell').set_index('cell').missing_periods if prev is not None and 'missing_periods' in prev
+             else pd.Series(dtype=float))
+    out = out.assign(missing_periods=np.where(gone, out.cell.map(prior).fillna(0).to_numpy() + 1, 0).astype(int))
+    expired = out.missing_periods > MAX_KEPT_PERIODS
+    reason = f'missing from the feed for more than {MAX_KEPT_PERIODS} periods: its policy is dropped'
+    return out[~expired].reset_index(drop=True), pd.DataFrame({'cell': out.cell[expired].unique(), 'reason': reason})
+
+# %% ../nbs/05a_partition.ipynb #9a538223
+@dataclass(frozen=True)
+class Damping:
+    """How far IDLA may move a cell's partition per period: each slice's share by at most `max_step` (a fraction; None:
+    no bound), and a cell whose largest move would be below `hysteresis` keeps its partition."""
+    max_step: float | None = None
+    hysteresis: float = 0.
+
+    def __post_init__(self):
+        if self.max_step is not None and not 0 < self.max_step <= 1: raise ValueError(f"max_step must be in (0, 1], got {self.max_step}")
+        if not 0 <= self.hysteresis < 1: raise ValueError(f"hysteresis must be in [0, 1), got {self.hysteresis}")
+
+def damp(x: np.ndarray, x_prev: np.ndarray | None, damping: Damping) -> np.ndarray:
+    """IDLA's partitions `x` moved from the ones in force `x_prev` (rows of 0 where a cell has none: not damped) by
+    `damping`: `x_prev + t (x - x_prev)` with the largest `t` <= 1 that moves no share by more than `max_step` (a convex
+    combination of two partitions, so still one), or `x_prev` where the move is below `hysteresis`."""
+    if x_prev is None or (damping.max_step is None and damping.hysteresis == 0): return x
+    has = np.abs(x_prev.sum(1) - 1) < 1e-3  # a partition in force over the same slices
+    move = np.abs(x - x_prev).max(1)
+    t = np.ones(len(x)) if damping.max_step is None else np.minimum(1., damping.max_step / np.maximum(move, 1e-12))
+    t = np.where(move < damping.hysteresis, 0., t)
+    return np.where(has[:, None], x_prev + t[:, None] * (x - x_prev), x).astype(x.dtype)
 
 # %% ../nbs/05a_partition.ipynb #a4e061f6
 def partition_table(cells: pd.Index, slots: pd.Index | np.ndarray, x: np.ndarray, mask: np.ndarray,
@@ -478,10 +513,11 @@ class Partitioner:
     partition; `fit(kpi_log)` trains (or fine-tunes) its estimator on a user's log. `estimator`: a `QoSEstimator`, a
     checkpoint path, or None for the shipped one (checked before use). `solver`: a name in `SOLVERS` or a function of
     the solver contract, its `settings` by keyword (the fast method's default: `SPEED`). `ratios`: how a partition
-    becomes the policy's ratios (`RatioMode`, notebook 05b; strict with a 1% floor by default)."""
+    becomes the policy's ratios (`RatioMode`, notebook 05b; strict with a 1% floor by default); `damping`: how far a
+    partition may move per period (`Damping`; none by default)."""
     def __init__(self, estimator: QoSEstimator | str | Path | None = None, headroom: float = 0.2,
                  solver: Callable | str = 'fast', radio: RadioConfig | None = None, chunk: int = 10_000,
-                 ratios: RatioMode | None = None, **settings):
+                 ratios: RatioMode | None = None, damping: Damping | None = None, **settings):
         if isinstance(estimator, QoSEstimator): self.estimator, self.checkpoint, self.checkpoint_sha256 = estimator, 'in memory', None
         else:
             path = Path(estimator) if estimator is not None else default_checkpoint()
@@ -492,6 +528,7 @@ class Partitioner:
         self.solver_name = solver if isinstance(solver, str) else solver.__name__
         self.solver = make_solver(solver, **settings) if isinstance(solver, str) else functools.partial(solver, **settings)
         self.headroom, self.radio, self.chunk, self.ratios = headroom, radio or RadioConfig(), chunk, ratios or RatioMode()
+        self.damping = damping or Damping()
 
     def solve(self, obs: torch.Tensor, mask: torch.Tensor, x_prev: np.ndarray | None = None, client=None,
               progress: bool = False, budget: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -548,8 +585,10 @@ class Partitioner:
         cells = pd.Index(pd.concat([table.cell.dropna()] + ([prev.cell] if prev is not None else [])).unique())
         done = set(parts[0].cell) if parts else set()  # a set: pandas' isin of 100k arrow strings in a Series is slow
         out = pd.concat(parts + _kept_or_fallback(table, prev, cells[~cells.isin(done)], self.ratios), ignore_index=True)
+        out, dropped = _expire_missing(out, set(table.cell.dropna()), prev)
+        quarantine = pd.concat([quarantine, dropped], ignore_index=True) if len(dropped) else quarantine
         now = pd.to_numeric(table.step, errors='coerce') == period
-        summary = _summary(out, quarantine, len(table), share_source[now]) | dict(
+        summary = _summary(out, quarantine, len(table), share_source[now]) | dict(cells_dropped=len(dropped),
             period=period_label(period, grid), seconds=round(time.perf_counter() - t0, 3), checkpoint=self.checkpoint,
             checkpoint_sha256=self.checkpoint_sha256, headroom=self.headroom, solver=self.solver_name)
         return Partition(out, quarantine, summary)
@@ -592,7 +631,7 @@ class Partitioner:
         try: x, served = self.solve(obs, torch.as_tensor(decide), x_prev, client, progress, budget=1 - kept.sum(1))
         except ValueError as e:  # the solvers count cells from 0: name the cell as the input names it
             raise ValueError(re.sub(r'\bcell (\d+)', lambda m: f'cell {keys.cells[int(m[1])]!r}', first_line(e))) from None
-        x = x + kept
+        x = damp(x + kept, x_prev, self.damping)
         source = np.where(held, 'no_sla', 'idla')
         part = partition_table(keys.cells[served], names[served], x[served], mask[served].numpy(), source[served], self.ratios)
         return [part], pd.DataFrame({'cell': keys.cells[~served], 'reason': 'the estimator returned NaN for this cell'})
@@ -661,16 +700,19 @@ def _samples(log: pd.DataFrame, H: int, radio: RadioConfig, n_quarantined: int) 
 
 # %% ../nbs/05a_partition.ipynb #feebf83e
 NETWORK_HELP = ("the network and its policy as name=value: plmn (MCC-MNC; default 001-01), revision (2020-11-05 or later), "
-                "mode (strict or shared), floor and cap (%), and RadioConfig fields, e.g. n_prb=273 prb_khz=360")
+                "mode (strict or shared), floor and cap (%), max_step and hysteresis (damping), and RadioConfig fields, "
+                "e.g. n_prb=273 prb_khz=360")
 
-def network_settings(settings: list[str] | None) -> tuple[RadioConfig, PolicyFormat, RatioMode]:
-    """`(radio, fmt, mode)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity (`n_prb`,
-    `prb_khz`, `overhead`), how the policy is written (`PolicyFormat`: `plmn`, `revision`) and its ratio mode
-    (`RatioMode`: `mode`, `floor`, `cap`), each checked, so that both console scripts take the same description."""
+def network_settings(settings: list[str] | None) -> tuple[RadioConfig, PolicyFormat, RatioMode, Damping]:
+    """`(radio, fmt, mode, damping)` from `--network` settings: the `RadioConfig` fields that turn CQI into capacity
+    (`n_prb`, `prb_khz`, `overhead`), how the policy is written (`PolicyFormat`: `plmn`, `revision`), its ratio mode
+    (`RatioMode`: `mode`, `floor`, `cap`) and damping (`Damping`: `max_step`, `hysteresis`), each checked, so that
+    both console scripts take the same description."""
     given = parse_settings(settings, 'n_prb=273')
     fmt = config_from_dict(PolicyFormat, {k: str(given.pop(k)) for k in ('plmn', 'revision') if k in given}, 'policy')
     mode = config_from_dict(RatioMode, {k: given.pop(k) for k in ('mode', 'floor', 'cap') if k in given}, 'ratio mode')
-    return config_from_dict(RadioConfig, given, 'network'), fmt, mode
+    damping = config_from_dict(Damping, {k: given.pop(k) for k in ('max_step', 'hysteresis') if k in given}, 'damping')
+    return config_from_dict(RadioConfig, given, 'network'), fmt, mode, damping
 
 def dask_target(dask: str | None) -> int | str | None:
     "`--dask`: a number of local worker processes (>= 1), or a scheduler's address; None without Dask."
@@ -692,9 +734,9 @@ def partition_cli(
 ):
     "Partition every cell of a KPI table for the next period (console script `idla-partition`)."
     if kpis is None or out is None: raise ValueError("--kpis and --out are required")
-    (radio, fmt, mode), target = network_settings(network), dask_target(dask)
+    (radio, fmt, mode, damping), target = network_settings(network), dask_target(dask)
     check_out(out)  # before any work
-    door, client = Partitioner(checkpoint, radio=radio, ratios=mode), None
+    door, client = Partitioner(checkpoint, radio=radio, ratios=mode, damping=damping), None
     if isinstance(target, str):
         from distributed import Client
         client = Client(target)

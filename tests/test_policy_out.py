@@ -108,3 +108,32 @@ def test_text_a_spreadsheet_takes_for_a_formula_is_written_as_text(feed, tmp_pat
     text = (tmp_path / 'out' / 'partitions.csv').read_text()
     assert '\n=HYPERLINK' not in text and "\n'=HYPERLINK" in text.replace('"', '')
     assert set(policy_in_force(tmp_path / 'out' / 'partitions.csv').cell) == set(bad.cell)  # read back as it was
+
+def test_damping_bounds_each_move_and_hysteresis_keeps_small_ones(feed):
+    from idla_nbdev.partition import Damping, damp
+    prev = np.array([[.25, .25, .25, .25], [.7, .1, .1, .1], [0, 0, 0, 0]])
+    x = np.array([[.55, .15, .15, .15], [.71, .1, .1, .09], [.4, .3, .2, .1]])
+    d = damp(x, prev, Damping(max_step=0.1, hysteresis=0.02))
+    assert np.allclose(d.sum(1), 1) and np.abs(d - prev)[:2].max() <= 0.1 + 1e-9
+    assert np.allclose(d[0], prev[0] + (x[0] - prev[0]) / 3) and np.allclose(d[1], prev[1]) and np.allclose(d[2], x[2])
+    first = Partitioner().partition(feed)
+    busy = feed.assign(**{c: feed[c] * np.where(feed.slot == '3', 20, 1) for c in ('users', 'offered')})  # a slice surges
+    moves = {}
+    for step in (None, 0.02):
+        r = Partitioner(damping=Damping(max_step=step)).partition(busy, previous=first.partitions)
+        moves[step] = (r.partitions.set_index(['cell', 'slice']).share - first.partitions.set_index(['cell', 'slice']).share).abs().max()
+    assert moves[None] > 0.05 and 0.02 - 1e-6 <= moves[0.02] <= 0.02 + 1e-6, moves
+
+def test_a_cell_missing_from_the_feed_keeps_its_policy_for_four_periods_then_is_dropped(feed):
+    from idla_nbdev.partition import degraded, MAX_KEPT_PERIODS
+    door = Partitioner()
+    prev = door.partition(feed).partitions
+    gone = prev.cell.iloc[0]
+    rest = feed[feed.cell != gone]
+    for period in range(1, MAX_KEPT_PERIODS + 2):
+        r = door.partition(rest, previous=prev)
+        kept = r.partitions[r.partitions.cell == gone]
+        if period <= MAX_KEPT_PERIODS: assert kept.missing_periods.unique().tolist() == [period] and set(kept.source) == {'previous'}
+        prev = r.partitions
+    assert kept.empty and r.summary['cells_dropped'] == 1 and 'were dropped' in degraded(r.summary)
+    assert r.quarantine.reason.str.contains('missing from the feed for more than 4 periods').any()
