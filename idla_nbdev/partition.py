@@ -19,7 +19,7 @@ from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
 from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
                                read_sla, period_label, period_steps, key_columns, check_column_map, cell_ids, file_kind,
                                USUAL_NAMES)
-from .rrm_policy import (RatioMode, PolicyFormat, policy_ratios, nrm_document, check_policy, config_xml,
+from .rrm_policy import (RatioMode, PolicyFormat, policy_ratios, nrm_document, check_policy_rows, config_xml,
                                     NETCONF_HEAD, NETCONF_TAIL, TREE, not_snssai,
                                     netconf_edit_config)
 from .dataset import make_samples
@@ -169,8 +169,8 @@ class Partition:
     summary: dict
 
     def rrm_policy(self, fmt: PolicyFormat = PolicyFormat()) -> dict:
-        "Every cell's `RRMPolicyRatio`s as the NRM holds them (`nrm_document`, notebook 05b), checked against the module."
-        return check_policy(nrm_document(self.partitions, fmt), fmt.revision)
+        "Every cell's `RRMPolicyRatio`s as the NRM holds them (`nrm_document`, notebook 05b), checked (`check_policy_rows`)."
+        return nrm_document(check_policy_rows(self.partitions, fmt), fmt)
 
     def write(self, out: str | Path, fmt: PolicyFormat = PolicyFormat()) -> Path:
         "The outputs in the folder `out` (`PartitionWriter`), as a complete set or none (`output_set`)."

@@ -5,6 +5,7 @@
 # %% ../nbs/05b_rrm_policy.ipynb #1e534128
 from __future__ import annotations
 import json, re
+from xml.sax.saxutils import escape
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from .ingest import NO_SD, snssai_id
 # %% auto #0
 __all__ = ['MODES', 'RESOURCE_TYPE', 'MCC', 'MNC', 'TREE', 'NETCONF', 'NETCONF_HEAD', 'NETCONF_TAIL', 'RatioMode', 'with_floor',
            'policy_ratios', 'PolicyFormat', 'plmn_id', 'member', 'not_snssai', 'nrm_document', 'config_xml',
-           'netconf_edit_config', 'policy_schema', 'check_policy']
+           'netconf_edit_config', 'policy_schema', 'check_policy', 'check_policy_rows']
 
 # %% ../nbs/05b_rrm_policy.ipynb #fc67905a
 MODES = ('strict', 'shared')
@@ -129,27 +130,30 @@ def _as_lists(node: dict, depth: int) -> dict:
 # %% ../nbs/05b_rrm_policy.ipynb #d3690173
 NETCONF = 'urn:ietf:params:xml:ns:netconf:base:1.0'
 
-def _xml(parent, name: str, value, ns: str | None) -> None:
-    "RFC 7951 JSON `value` under `name` as XML children of `parent` (YANG's XML encoding; a module's namespace where it changes)."
-    from lxml import etree
-    module, _, local = name.rpartition(':')
-    ns = f'urn:3gpp:sa5:{module}' if module else ns
-    for item in value if isinstance(value, list) else [value]:
-        el = etree.SubElement(parent, f'{{{ns}}}{local}', nsmap={None: ns} if module else None)
-        if isinstance(item, dict):
-            for k, v in item.items(): _xml(el, k, v, ns)
-        else: el.text = str(item)
-
 NETCONF_HEAD = (f'<?xml version="1.0" encoding="UTF-8"?>\n<rpc xmlns="{NETCONF}" message-id="1">\n<edit-config>'
                 '<target><running/></target>\n<config>\n')
 NETCONF_TAIL = '</config>\n</edit-config>\n</rpc>\n'
 
+def _policy_xml(p: dict) -> str:
+    "One `RRMPolicyRatio` entry in YANG's XML encoding (its namespace set by the enclosing element)."
+    a = p['attributes']
+    members = ''.join(f"<rRMPolicyMemberList><mcc>{m['mcc']}</mcc><mnc>{m['mnc']}</mnc><sd>{m['sd']}</sd><sst>{m['sst']}</sst>"
+                      "</rRMPolicyMemberList>" for m in a['rRMPolicyMemberList'])
+    ratios = ''.join(f'<{k}>{a[k]}</{k}>' for k in ('rRMPolicyDedicatedRatio', 'rRMPolicyMinRatio', 'rRMPolicyMaxRatio') if k in a)
+    return (f"<RRMPolicyRatio><id>{escape(p['id'])}</id><attributes><resourceType>{a['resourceType']}</resourceType>"
+            f"{members}{ratios}</attributes></RRMPolicyRatio>")
+
+def _entries_xml(name: str, entries: list) -> str:
+    "A list of `nrm_document`'s tree in XML, each element with its module's namespace."
+    module, _, cls = name.rpartition(':')
+    ns = f' xmlns="urn:3gpp:sa5:{module}"'
+    if cls == 'RRMPolicyRatio': return ''.join(_policy_xml(p).replace('<RRMPolicyRatio>', f'<RRMPolicyRatio{ns}>', 1) for p in entries)
+    return ''.join(f"<{cls}{ns}><id>{escape(e['id'])}</id>" + ''.join(_entries_xml(k, v) for k, v in e.items() if k != 'id')
+                   + f'</{cls}>\n' for e in entries)
+
 def config_xml(doc: dict) -> str:
     "`nrm_document`'s tree as the XML of a NETCONF `<config>`'s children (YANG's XML encoding)."
-    from lxml import etree
-    config = etree.Element(f'{{{NETCONF}}}config')
-    for name, value in doc.items(): _xml(config, name, value, None)
-    return ''.join(etree.tostring(child, encoding='unicode') + '\n' for child in config)
+    return ''.join(_entries_xml(name, value) for name, value in doc.items())
 
 def netconf_edit_config(doc: dict) -> str:
     "The NETCONF `<edit-config>` RPC (RFC 6241) that merges `nrm_document`'s tree into the running datastore."
@@ -204,3 +208,17 @@ def check_policy(doc: dict, revision: str = '2020-11-05') -> dict:
             total = sum(p['attributes'].get(ratio, 0) for p in policies)
             if total > 100: raise ValueError(f"RRM policy under {where}: the {ratio}s sum to {total} > 100")
     return doc
+
+def check_policy_rows(partitions: pd.DataFrame, fmt: PolicyFormat = PolicyFormat()) -> pd.DataFrame:
+    """`partitions` if the document `nrm_document` builds from them keeps the module's constraints, checked on the rows
+    (fast at 100k cells): the ratios integers 0-100, one policy per cell and slice, and per cell the dedicated and the
+    minimum ratios each summing to at most 100 (the PLMN and S-NSSAI patterns are checked as each member is made)."""
+    ratios = ['rRMPolicyDedicatedRatio', 'rRMPolicyMinRatio', 'rRMPolicyMaxRatio']
+    r = partitions[ratios]
+    if not ((r >= 0) & (r <= 100) & (r == r.round())).all().all(): raise ValueError("RRM policy: a ratio is not an integer in [0, 100]")
+    twice = partitions.duplicated(['cell', 'slice'])
+    if twice.any(): raise ValueError(f"RRM policy: cell {partitions.cell[twice].iloc[0]} has two policies for slice {partitions.slice[twice].iloc[0]}")
+    sums = r[ratios[:2]].groupby(partitions.cell).sum()
+    over = sums[(sums > 100).any(axis=1)]
+    if len(over): raise ValueError(f"RRM policy of cell {over.index[0]}: the dedicated or minimum ratios sum past 100 ({over.iloc[0].tolist()})")
+    return partitions
