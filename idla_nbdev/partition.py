@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_partition.ipynb #c648bbcf
 from __future__ import annotations
-import contextlib, functools, gc, hashlib, json, os, re, shutil, sys, tempfile, time
+import contextlib, functools, hashlib, json, os, re, shutil, sys, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -13,15 +13,14 @@ import pandas as pd
 import pandera.pandas as pa
 import torch
 from fastcore.script import call_parse, Param, store_true
-from .system_model import qos_satisfaction, largest_remainder, first_line, cli_errors, config_from_dict, parse_settings
+from .system_model import qos_satisfaction, first_line, cli_errors, config_from_dict, parse_settings
 from .radio import RadioConfig
 from .observation import KPI_FIELDS, KEY_COLUMNS, ObsKeys, kpis_to_obs
-from .ingest import (PM_COUNTERS_3GPP, apply_column_map, read_table, load_column_map, policy_in_force,
+from .ingest import (apply_column_map, read_table, load_column_map, policy_in_force,
                                read_sla, period_label, period_steps, key_columns, check_column_map, cell_ids, file_kind,
                                USUAL_NAMES)
 from .rrm_policy import (RatioMode, PolicyFormat, policy_ratios, nrm_document, check_policy_rows, config_xml,
-                                    NETCONF_HEAD, NETCONF_TAIL, TREE, not_snssai,
-                                    netconf_edit_config)
+                                    NETCONF_HEAD, NETCONF_TAIL, TREE, not_snssai)
 from .dataset import make_samples
 from .estimator import (QoSEstimator, TrainConfig, load_estimator, save_estimator, split_samples,
                                   train_estimator, mae, default_checkpoint, load_checkpoint)
@@ -445,12 +444,15 @@ def _on_grid(frame: pd.DataFrame, value: str, keys: ObsKeys, local: pd.DataFrame
     x[keys.cells.get_indexer(frame.cell[ok]), local.slot.to_numpy()[at[ok]]] = frame[value].to_numpy(float)[ok]
     return x
 
+def _in_force_now(prev: pd.DataFrame) -> pd.DataFrame:
+    "The partition in force now: the last period of a history (`step`), or the partition as given."
+    return prev[prev.step == prev.step.max()] if 'step' in prev else prev
+
 def _kept_or_fallback(table: pd.DataFrame, prev: pd.DataFrame | None, rest: pd.Index, mode: RatioMode) -> list[pd.DataFrame]:
     "The cells in `rest` (not decided by IDLA): the partition in force where there is one, else the traffic split."
     parts = []
     if prev is not None:
-        now = prev[prev.step == prev.step.max()] if 'step' in prev else prev
-        if len(kept := now[now.cell.isin(rest)]):
+        if len(kept := (now := _in_force_now(prev))[now.cell.isin(rest)]):
             parts.append(partition_table(*_grid(kept, 'share'), 'previous', mode))
             rest = rest[~rest.isin(kept.cell)]
     if len(rest):
@@ -626,7 +628,7 @@ class Partitioner:
         names[i, local.slot], held[i, local.slot] = local.name, local.held
         kept = np.zeros(mask.shape, np.float32)
         kept[i, local.slot] = np.where(local.held, local.share.fillna(0.), 0.)
-        x_prev = None if prev is None else _on_grid(prev[prev.step == prev.step.max()] if 'step' in prev else prev, 'share', keys, local)
+        x_prev = None if prev is None else _on_grid(_in_force_now(prev), 'share', keys, local)
         decide = mask.numpy() & ~held
         try: x, served = self.solve(obs, torch.as_tensor(decide), x_prev, client, progress, budget=1 - kept.sum(1))
         except ValueError as e:  # the solvers count cells from 0: name the cell as the input names it

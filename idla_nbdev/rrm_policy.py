@@ -4,13 +4,13 @@
 
 # %% ../nbs/05b_rrm_policy.ipynb #1e534128
 from __future__ import annotations
-import json, re
+import re
 from xml.sax.saxutils import escape
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from .system_model import largest_remainder
-from .ingest import NO_SD, snssai_id
+from .ingest import NO_SD, parse_snssai
 
 # %% auto #0
 __all__ = ['MODES', 'RESOURCE_TYPE', 'MCC', 'MNC', 'TREE', 'NETCONF', 'NETCONF_HEAD', 'NETCONF_TAIL', 'RatioMode', 'with_floor',
@@ -83,7 +83,7 @@ def plmn_id(plmn: str) -> tuple[str, str]:
 
 def member(slice_id: str, plmn: tuple[str, str]) -> dict:
     "The `rRMPolicyMemberList` entry of a slice: `mcc mnc sd sst` (`sd` FFFFFF without one); `ValueError` for an id that is no S-NSSAI."
-    canonical = snssai_id(*str(slice_id).partition('-')[::2]) if str(slice_id) else None
+    canonical = parse_snssai(slice_id)
     if canonical is None: raise ValueError(f"slice {slice_id!r} is no S-NSSAI (SST or SST-SD): a policy member needs one")
     sst, _, sd = canonical.partition('-')
     return {'mcc': plmn[0], 'mnc': plmn[1], 'sd': sd or NO_SD, 'sst': int(sst)}
@@ -100,8 +100,8 @@ def _policy(pid: str, m: dict, ratios: tuple, resource: str) -> dict:
                                       'rRMPolicyDedicatedRatio': ratios[0], 'rRMPolicyMinRatio': ratios[1], 'rRMPolicyMaxRatio': ratios[2]}}
 
 def not_snssai(slices: pd.Series) -> list:
-    "The distinct slice ids that are no S-NSSAI (`snssai_id`): no RRM policy can name them."
-    return [s for s in pd.unique(slices) if snssai_id(*str(s).partition('-')[::2]) is None]
+    "The distinct slice ids that are no S-NSSAI (`parse_snssai`): no RRM policy can name them."
+    return [s for s in pd.unique(slices) if parse_snssai(s) is None]
 
 def nrm_document(partitions: pd.DataFrame, fmt: PolicyFormat = PolicyFormat()) -> dict:
     """The RFC 7951 JSON instance data of every cell's `RRMPolicyRatio`s from a partition table (`cell`, `slice`, the
